@@ -1,0 +1,20 @@
+export type { Store } from './store.js';
+export type {
+  EventLog,
+  StoredEvent,
+  NewEvent,
+  ProcessedMark,
+  EventDraft,
+  Fence,
+  AppendOptions,
+  EventQuery,
+  Subscription,
+  SubscriptionListener,
+} from './event-log.js';
+export type { SessionTable, SessionRecord, SessionQuery, SessionChanges, Lease } from './sessions.js';
+export type { Documents, DocumentRow, DocumentQuery, DocumentUpdate } from './documents.js';
+export { LeaseLostError, isLeaseLost, StoreClosedError } from './errors.js';
+export { LATEST_SCHEMA_VERSION, MIGRATIONS } from './sql/migrations.js';
+export { SqlStore } from './sql/sql-store.js';
+export type { SqlDriver, SqlExecutor } from './sql/driver.js';
+export { UniqueViolation } from './sql/driver.js';

@@ -1,0 +1,271 @@
+import { isoNow, newId, notFound, type EventBody, type SessionEvent } from '@longhand/protocol';
+import { LeaseLostError, StoreClosedError } from '../errors.js';
+import type {
+  AppendOptions,
+  EventDraft,
+  EventLog,
+  EventQuery,
+  NewEvent,
+  StoredEvent,
+  Subscription,
+  SubscriptionListener,
+} from '../event-log.js';
+import { TailHub } from '../tail-hub.js';
+import type { SqlDriver, SqlExecutor } from './driver.js';
+import { applyProjections } from './projections.js';
+
+interface EventRow {
+  seq: number | string;
+  id: string;
+  type: string;
+  processed_at: string | null;
+  redelivery: number;
+  body: string;
+  internal: string | null;
+}
+
+interface PendingAppend {
+  sessionId: string;
+  drafts: readonly EventDraft[];
+  options: AppendOptions;
+  resolve: (events: StoredEvent[]) => void;
+  reject: (error: unknown) => void;
+}
+
+const COLUMNS = 'seq, id, type, processed_at, redelivery, body, internal';
+const MAX_BATCH = 256;
+
+/** Turns a row into the wire event plus its bookkeeping. */
+export function rowToEvent(row: EventRow): StoredEvent {
+  const body = JSON.parse(row.body) as EventBody;
+  const event = { id: row.id, ...body, processed_at: row.processed_at } as SessionEvent;
+  return {
+    seq: Number(row.seq),
+    event,
+    internal: row.internal === null ? null : (JSON.parse(row.internal) as Record<string, unknown>),
+    redelivery: Number(row.redelivery) === 1,
+  };
+}
+
+/**
+ * The event log over SQL. Appends are group-committed: while one batch transaction is being
+ * written, new appends queue up and go together in the next one, each inside its own savepoint
+ * so one failing append (a lost lease) never takes others down with it.
+ */
+export class SqlEventLog implements EventLog {
+  readonly hub: TailHub;
+  private queue: PendingAppend[] = [];
+  private flushing = false;
+  private closed = false;
+
+  constructor(
+    private readonly driver: SqlDriver,
+    private readonly onCommitted?: (sessionId: string, lastSeq: number) => void,
+  ) {
+    this.hub = new TailHub((sessionId, afterSeq, limit) =>
+      this.read(sessionId, { afterSeq, limit, withRedeliveries: true }),
+    );
+  }
+
+  append(sessionId: string, drafts: readonly EventDraft[], options: AppendOptions = {}): Promise<StoredEvent[]> {
+    if (this.closed) return Promise.reject(new StoreClosedError());
+    return new Promise((resolve, reject) => {
+      this.queue.push({ sessionId, drafts, options, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  async read(sessionId: string, query: EventQuery = {}): Promise<StoredEvent[]> {
+    const order = query.order ?? 'asc';
+    const where = ['session_id = ?'];
+    const params: unknown[] = [sessionId];
+    if (!query.withRedeliveries) where.push('redelivery = 0');
+    if (query.afterSeq !== undefined) {
+      where.push(order === 'asc' ? 'seq > ?' : 'seq < ?');
+      params.push(query.afterSeq);
+    }
+    if (query.types && query.types.length > 0) {
+      where.push(`type IN (${query.types.map(() => '?').join(', ')})`);
+      params.push(...query.types);
+    }
+    const bounds = query.processedAt ?? {};
+    for (const [key, op] of [['gt', '>'], ['gte', '>='], ['lt', '<'], ['lte', '<=']] as const) {
+      const value = bounds[key];
+      if (value !== undefined) {
+        where.push(`processed_at IS NOT NULL AND processed_at ${op} ?`);
+        params.push(value);
+      }
+    }
+    params.push(query.limit ?? 1000);
+    const rows = await this.driver.all<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`,
+      params,
+    );
+    return rows.map(rowToEvent);
+  }
+
+  async findById(sessionId: string, eventId: string): Promise<StoredEvent | undefined> {
+    const rows = await this.driver.all<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE session_id = ? AND id = ? AND redelivery = 0 LIMIT 1`,
+      [sessionId, eventId],
+    );
+    return rows[0] ? rowToEvent(rows[0]) : undefined;
+  }
+
+  async headSeq(sessionId: string): Promise<number> {
+    const rows = await this.driver.all<{ last_seq: number | string }>(`SELECT last_seq FROM sessions WHERE id = ?`, [sessionId]);
+    return rows[0] ? Number(rows[0].last_seq) : 0;
+  }
+
+  subscribe(sessionId: string, afterSeq: number, listener: SubscriptionListener): Subscription {
+    if (this.closed) {
+      queueMicrotask(() => listener.onError?.(new StoreClosedError()));
+      return { close: () => undefined };
+    }
+    return this.hub.subscribe(sessionId, afterSeq, listener);
+  }
+
+  /** Fails every pending append and ends every subscription. */
+  close(): void {
+    this.closed = true;
+    const error = new StoreClosedError();
+    for (const pending of this.queue.splice(0)) pending.reject(error);
+    this.hub.closeAll(error);
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        // A stable sort keeps each session's appends in order and takes row locks in one global
+        // order, so that two processes batching the same sessions cannot deadlock.
+        const ordered = batch.map((pending, index) => ({ pending, index }));
+        ordered.sort((a, b) => (a.pending.sessionId < b.pending.sessionId ? -1 : a.pending.sessionId > b.pending.sessionId ? 1 : a.index - b.index));
+        const outcomes = new Map<PendingAppend, { events?: StoredEvent[]; error?: unknown }>();
+        try {
+          await this.driver.transaction(async (tx) => {
+            let savepoint = 0;
+            for (const { pending } of ordered) {
+              const name = `append_${(savepoint += 1)}`;
+              await tx.run(`SAVEPOINT ${name}`);
+              try {
+                const events = await this.appendInTransaction(tx, pending);
+                await tx.run(`RELEASE SAVEPOINT ${name}`);
+                outcomes.set(pending, { events });
+              } catch (error) {
+                await tx.run(`ROLLBACK TO SAVEPOINT ${name}`);
+                await tx.run(`RELEASE SAVEPOINT ${name}`);
+                outcomes.set(pending, { error });
+              }
+            }
+          });
+        } catch (error) {
+          for (const pending of batch) pending.reject(error);
+          continue;
+        }
+        for (const pending of batch) {
+          const outcome = outcomes.get(pending)!;
+          if (outcome.error !== undefined) pending.reject(outcome.error);
+          else {
+            const events = outcome.events!;
+            if (events.length > 0) {
+              this.hub.committed(pending.sessionId, events);
+              this.onCommitted?.(pending.sessionId, events[events.length - 1]!.seq);
+            }
+            pending.resolve(events);
+          }
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async appendInTransaction(tx: SqlExecutor, pending: PendingAppend): Promise<StoredEvent[]> {
+    const { sessionId, options } = pending;
+    const now = isoNow();
+    const drafts: Array<NewEvent & { redeliveryOf?: EventRow }> = [];
+    for (const draft of pending.drafts) {
+      if ('processed' in draft) {
+        const original = (
+          await tx.all<EventRow>(`SELECT ${COLUMNS} FROM events WHERE session_id = ? AND id = ? AND redelivery = 0`, [
+            sessionId,
+            draft.processed,
+          ])
+        )[0];
+        if (!original) throw new Error(`cannot mark unknown event ${draft.processed} of session ${sessionId} as processed`);
+        if (original.processed_at !== null) continue;
+        drafts.push({ body: JSON.parse(original.body) as EventBody, id: original.id, redeliveryOf: original });
+      } else drafts.push(draft);
+    }
+    if (drafts.length === 0 && options.consumedThrough === undefined) return [];
+
+    const sets = ['last_seq = last_seq + ?', 'updated_at = ?'];
+    const params: unknown[] = [drafts.length, now];
+    if (options.wake && drafts.length > 0) {
+      sets.push('wake_seq = last_seq + ?');
+      params.push(drafts.length);
+    } else if (options.consumedThrough !== undefined) {
+      sets.push('wake_seq = CASE WHEN wake_seq <= ? THEN 0 ELSE wake_seq END');
+      params.push(options.consumedThrough);
+    }
+    let where = 'id = ?';
+    params.push(sessionId);
+    if (options.fence) {
+      where += ` AND lease_holder = ? AND lease_token = ? AND lease_expires_at > ${this.driver.nowMillisSql}`;
+      params.push(options.fence.holder, options.fence.token);
+    }
+    const bumped = await tx.all<{ last_seq: number | string; status: string; running_since: number | string | null }>(
+      `UPDATE sessions SET ${sets.join(', ')} WHERE ${where} RETURNING last_seq, status, running_since`,
+      params,
+    );
+    if (bumped.length === 0) {
+      const exists = await tx.all(`SELECT 1 AS present FROM sessions WHERE id = ?`, [sessionId]);
+      if (exists.length === 0) throw notFound('session', sessionId);
+      throw new LeaseLostError(sessionId);
+    }
+    const lastSeq = Number(bumped[0]!.last_seq);
+    let seq = lastSeq - drafts.length;
+    const stored: StoredEvent[] = [];
+    for (const draft of drafts) {
+      seq += 1;
+      const id = draft.id ?? newId('event');
+      const processedAt = draft.redeliveryOf ? now : draft.processedAt === undefined ? now : draft.processedAt;
+      const internal = draft.internal ?? null;
+      const row: EventRow = {
+        seq,
+        id,
+        type: draft.body.type,
+        processed_at: processedAt,
+        redelivery: draft.redeliveryOf ? 1 : 0,
+        body: JSON.stringify(draft.body),
+        internal: internal === null ? null : JSON.stringify(internal),
+      };
+      await tx.run(`INSERT INTO events (session_id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
+        sessionId,
+        row.seq,
+        row.id,
+        row.type,
+        row.processed_at,
+        row.redelivery,
+        row.body,
+        row.internal,
+      ]);
+      if (draft.redeliveryOf) {
+        await tx.run(`UPDATE events SET processed_at = ? WHERE session_id = ? AND seq = ?`, [now, sessionId, draft.redeliveryOf.seq]);
+      }
+      stored.push(rowToEvent(row));
+    }
+    const session = bumped[0]!;
+    await applyProjections(tx, sessionId, stored, {
+      status: session.status,
+      runningSince: session.running_since === null ? null : Number(session.running_since),
+    });
+    if (this.driver.notifySql && stored.length > 0) {
+      const notify = this.driver.notifySql('longhand_events', `${sessionId} ${lastSeq}`);
+      await tx.run(notify.sql, notify.params);
+    }
+    return stored;
+  }
+}

@@ -1,0 +1,23 @@
+import { SqlStore } from '../sql/sql-store.js';
+import type { Store } from '../store.js';
+import { SqliteDriver } from './sqlite-driver.js';
+
+/**
+ * Opens (creating if needed) the SQLite store at `path` and brings its schema up to date.
+ * `:memory:` gives a private in-memory database, handy for tests.
+ *
+ * @example
+ * const store = await openSqliteStore('/var/lib/longhand/longhand.db');
+ */
+export async function openSqliteStore(path: string): Promise<Store> {
+  const store = new SqlStore(new SqliteDriver(path));
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+export { SqliteDriver };

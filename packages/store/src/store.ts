@@ -1,0 +1,20 @@
+import type { Documents } from './documents.js';
+import type { EventLog } from './event-log.js';
+import type { SessionTable } from './sessions.js';
+
+/**
+ * Everything Longhand persists. Adapters (SQLite, PostgreSQL) implement all of it and pass the
+ * same conformance suite; nothing above the store knows which one it has.
+ */
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly events: EventLog;
+  readonly sessions: SessionTable;
+  readonly documents: Documents;
+  /** The current time as the database sees it, in epoch milliseconds (lease clocks use it). */
+  now(): Promise<number>;
+  /** Schema version this store is at. */
+  schemaVersion(): Promise<number>;
+  /** Stops subscriptions and closes connections. Idempotent. */
+  close(): Promise<void>;
+}

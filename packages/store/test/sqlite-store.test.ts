@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '@longhand/store/sqlite';
+import { openMemoryStore } from '@longhand/store/testing';
+import { storeConformance } from './conformance/store-conformance.js';
+import { makeSession, text } from './conformance/fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'longhand-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let counter = 0;
+
+storeConformance('sqlite file', () => openSqliteStore(join(dir, `conformance-${(counter += 1)}.db`)));
+storeConformance('in-memory (sqlite :memory:)', () => openMemoryStore());
+
+describe('sqlite file store', () => {
+  it('keeps every acknowledged event across a reopen', async () => {
+    const path = join(dir, 'durable.db');
+    const first = await openSqliteStore(path);
+    const session = makeSession();
+    await first.sessions.create('wrkspc_a', session);
+    const appended = await first.events.append(session.id, [{ body: text('kept') }]);
+    await first.close();
+    const second = await openSqliteStore(path);
+    expect((await second.events.read(session.id)).map((e) => e.event)).toEqual(appended.map((e) => e.event));
+    expect((await second.sessions.get(session.id))!.lastSeq).toBe(1);
+    await second.close();
+  });
+
+  it('runs in WAL mode with full synchronous commits', async () => {
+    const path = join(dir, 'pragmas.db');
+    const store = await openSqliteStore(path);
+    await store.close();
+    const db = new Database(path);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('refuses a database written by a newer release instead of touching it', async () => {
+    const path = join(dir, 'future.db');
+    const store = await openSqliteStore(path);
+    await store.close();
+    const db = new Database(path);
+    db.prepare(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'x')`).run();
+    db.close();
+    await expect(openSqliteStore(path)).rejects.toThrow(/newer than this Longhand build/);
+  });
+});
