@@ -63,6 +63,7 @@ export {
   EventListQuery,
   EventStreamQuery,
   PlainQuery,
+  FileListQuery,
 } from './schema/query.js';
 export type { ResourceListQueryT, SessionListQueryT, EventListQueryT } from './schema/query.js';
 export type {
@@ -72,6 +73,7 @@ export type {
   PermissionPolicy,
   ModelConfig,
   BuiltinToolConfig,
+  UrlSourceMode,
   AgentToolset,
   McpToolset,
   CustomTool,

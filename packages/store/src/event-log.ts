@@ -96,6 +96,11 @@ export interface EventLog {
   read(sessionId: string, query?: EventQuery): Promise<StoredEvent[]>;
   /** Finds the first appearance of an event by its id. */
   findById(sessionId: string, eventId: string): Promise<StoredEvent | undefined>;
+  /**
+   * Events that answer the event `refId` (by `tool_use_id`, `custom_tool_use_id` or
+   * `mcp_tool_use_id`), oldest first: confirmations and results of a tool use.
+   */
+  findByRef(sessionId: string, refId: string): Promise<StoredEvent[]>;
   /** The seq of the session's last event, 0 for an empty log. */
   headSeq(sessionId: string): Promise<number>;
   /** Delivers every event with seq > `afterSeq`, now and as they are appended (redeliveries included). */

@@ -74,6 +74,8 @@ export const EventStreamQuery = z.strictObject({
 
 export const PlainQuery = z.strictObject({ beta: str });
 
+export const FileListQuery = z.strictObject({ ...base, scope_id: str, ids: z.array(z.string()).max(100).optional() });
+
 export type ResourceListQueryT = z.output<typeof ResourceListQuery>;
 export type SessionListQueryT = z.output<typeof SessionListQuery>;
 export type EventListQueryT = z.output<typeof EventListQuery>;

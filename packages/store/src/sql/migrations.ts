@@ -61,9 +61,11 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; statemen
         redelivery SMALLINT NOT NULL DEFAULT 0,
         body TEXT NOT NULL,
         internal TEXT,
+        ref_id TEXT,
         PRIMARY KEY (session_id, seq)
       )`,
       `CREATE INDEX events_by_id ON events (session_id, id)`,
+      `CREATE INDEX events_by_ref ON events (session_id, ref_id) WHERE ref_id IS NOT NULL`,
     ],
   },
 ];

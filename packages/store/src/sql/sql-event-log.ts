@@ -35,6 +35,12 @@ interface PendingAppend {
 const COLUMNS = 'seq, id, type, processed_at, redelivery, body, internal';
 const MAX_BATCH = 256;
 
+/** The id of the event an event answers (a tool use), indexed so answers are found fast. */
+function refOf(body: EventBody): string | null {
+  const b = body as { tool_use_id?: string; custom_tool_use_id?: string; mcp_tool_use_id?: string };
+  return b.tool_use_id ?? b.custom_tool_use_id ?? b.mcp_tool_use_id ?? null;
+}
+
 /** Turns a row into the wire event plus its bookkeeping. */
 export function rowToEvent(row: EventRow): StoredEvent {
   const body = JSON.parse(row.body) as EventBody;
@@ -110,6 +116,14 @@ export class SqlEventLog implements EventLog {
       [sessionId, eventId],
     );
     return rows[0] ? rowToEvent(rows[0]) : undefined;
+  }
+
+  async findByRef(sessionId: string, refId: string): Promise<StoredEvent[]> {
+    const rows = await this.driver.all<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE session_id = ? AND ref_id = ? AND redelivery = 0 ORDER BY seq ASC`,
+      [sessionId, refId],
+    );
+    return rows.map(rowToEvent);
   }
 
   async headSeq(sessionId: string): Promise<number> {
@@ -242,7 +256,7 @@ export class SqlEventLog implements EventLog {
         body: JSON.stringify(draft.body),
         internal: internal === null ? null : JSON.stringify(internal),
       };
-      await tx.run(`INSERT INTO events (session_id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
+      await tx.run(`INSERT INTO events (session_id, ${COLUMNS}, ref_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
         sessionId,
         row.seq,
         row.id,
@@ -251,6 +265,7 @@ export class SqlEventLog implements EventLog {
         row.redelivery,
         row.body,
         row.internal,
+        draft.redeliveryOf ? null : refOf(draft.body),
       ]);
       if (draft.redeliveryOf) {
         await tx.run(`UPDATE events SET processed_at = ? WHERE session_id = ? AND seq = ?`, [now, sessionId, draft.redeliveryOf.seq]);

@@ -84,6 +84,19 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         expect(isLonghandError(error) && error.code).toBe('not_found');
       });
 
+      it('finds the answers to a tool use by its id', async () => {
+        const session = await newSession();
+        const [use] = await store.events.append(session.id, [{ body: { type: 'agent.custom_tool_use', name: 't', input: {} } }]);
+        await store.events.append(session.id, [
+          { body: { type: 'user.custom_tool_result', custom_tool_use_id: use!.event.id, content: [] } },
+          { body: text('unrelated') },
+          { body: { type: 'user.custom_tool_result', custom_tool_use_id: use!.event.id, is_error: true } },
+        ]);
+        const answers = await store.events.findByRef(session.id, use!.event.id);
+        expect(answers.map((e) => e.seq)).toEqual([2, 4]);
+        expect(await store.events.findByRef(session.id, 'sevt_other')).toEqual([]);
+      });
+
       it('gives concurrent appends to one session contiguous, unique seqs', async () => {
         const session = await newSession();
         await Promise.all(Array.from({ length: 50 }, (_, i) => store.events.append(session.id, [{ body: text(String(i)) }, { body: text(`${i}b`) }])));

@@ -1,0 +1,36 @@
+import { isLonghandError } from '@longhand/protocol';
+import { keys } from './commands/keys.js';
+import { serve } from './commands/serve.js';
+import { workspaces } from './commands/workspaces.js';
+
+const HELP = `longhand: a self-hosted runtime for long-running AI agents
+
+  longhand serve        run the API server (and the workers that run sessions)
+  longhand keys         create, list and revoke API keys
+  longhand workspaces   create and list workspaces
+
+Run \`longhand <command> --help\` for a command's options.
+`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { serve, keys, workspaces };
+
+/** Runs one command and returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`longhand: unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (error) {
+    const message = isLonghandError(error) || error instanceof Error ? error.message : String(error);
+    process.stderr.write(`longhand ${name}: ${message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import type { Store } from '@longhand/store';
+import { openSqliteStore } from '@longhand/store/sqlite';
+import { Agents } from './agents/agents.js';
+import { Auth } from './auth/auth.js';
+import { Environments } from './environments/environments.js';
+import { FsBlobStore } from './files/blob-store.js';
+import { Files } from './files/files.js';
+import { Scheduler, type SessionRunner } from './scheduler/scheduler.js';
+import type { Waker } from './scheduler/waker.js';
+import { SessionEvents } from './sessions/events.js';
+import { Sessions } from './sessions/sessions.js';
+
+export interface RuntimeConfig {
+  /** Where the embedded database and file bytes live. */
+  dataDir: string;
+  /** A key accepted as an admin key in every workspace (`LONGHAND_API_KEY`). */
+  adminKey?: string | undefined;
+  /** `api` serves requests only; `worker` runs sessions only; `all` does both. */
+  role?: 'api' | 'worker' | 'all';
+  /** Largest file upload in bytes. */
+  maxFileBytes?: number;
+  /** Use this store instead of opening one (tests). It is closed with the runtime. */
+  store?: Store;
+  /** Runs sessions; without one, sessions only queue input (an API-only process). */
+  runner?: (runtime: Runtime) => SessionRunner;
+  scheduler?: { leaseMs?: number; pollMs?: number; concurrency?: number };
+  log?: (message: string) => void;
+}
+
+/**
+ * Everything Longhand does, wired once. This is the only place that picks adapters: the
+ * server, the CLI and tests all go through it.
+ */
+export interface Runtime {
+  readonly store: Store;
+  readonly auth: Auth;
+  readonly agents: Agents;
+  readonly environments: Environments;
+  readonly files: Files;
+  readonly sessions: Sessions;
+  readonly events: SessionEvents;
+  readonly scheduler: Scheduler | undefined;
+  readonly config: RuntimeConfig;
+  /** Stops the scheduler (draining when asked) and closes the store. */
+  close(options?: { drain?: boolean; timeoutMs?: number }): Promise<void>;
+}
+
+/** Opens the store and builds the runtime. */
+export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
+  const store = config.store ?? (await openSqliteStore(join(config.dataDir, 'longhand.db')));
+  const role = config.role ?? 'all';
+  let scheduler: Scheduler | undefined;
+  // Wakes reach the scheduler once it exists; before that (and in API-only processes) the
+  // wake mark in the database is enough: a worker's poll finds the session.
+  const waker: Waker = { wake: (sessionId) => scheduler?.wake(sessionId) };
+  const auth = new Auth(store, config.adminKey);
+  const agents = new Agents(store);
+  const environments = new Environments(store);
+  const files = new Files(store, new FsBlobStore(join(config.dataDir, 'files')), config.maxFileBytes ?? 512 * 1024 * 1024);
+  const events = new SessionEvents(store, files, waker, async (caller, id) => (await environments.find(caller, id))?.config.type);
+  const sessions = new Sessions(store, agents, environments, files, events, waker);
+  const runtime: Runtime = {
+    store,
+    auth,
+    agents,
+    environments,
+    files,
+    sessions,
+    events,
+    get scheduler() {
+      return scheduler;
+    },
+    config,
+    async close(options) {
+      await scheduler?.stop(options);
+      await store.close();
+    },
+  };
+  await auth.ensureDefaultWorkspace();
+  if (role !== 'api' && config.runner) {
+    scheduler = new Scheduler(store, config.runner(runtime), { ...config.scheduler, ...(config.log ? { log: config.log } : {}) });
+    scheduler.start();
+  }
+  return runtime;
+}

@@ -1,0 +1,62 @@
+import { LonghandError } from '@longhand/protocol';
+import type { Runtime } from '@longhand/runtime';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppEnv } from './env.js';
+import { errorResponse } from './errors.js';
+import { authenticate } from './middleware/auth.js';
+import { requestId } from './middleware/request-id.js';
+import { agentRoutes } from './routes/agents.js';
+import { environmentRoutes } from './routes/environments.js';
+import { fileRoutes } from './routes/files.js';
+import { sessionRoutes } from './routes/sessions.js';
+
+export interface AppOptions {
+  /** Serve the API under this path prefix as well as at the root (spec 1.1). */
+  basePath?: string;
+  /** Largest JSON body, in bytes. */
+  maxJsonBytes?: number;
+  heartbeatMs?: number;
+  maxStreamBufferBytes?: number;
+  log?: (message: string) => void;
+}
+
+/**
+ * The HTTP API as a Web-standard app: `app.fetch(Request) → Response`. Nothing here listens on
+ * a socket (see `listen.ts`), so tests can call `app.request()` directly.
+ */
+export function createApp(runtime: Runtime, options: AppOptions = {}): Hono<AppEnv> {
+  const maxJson = options.maxJsonBytes ?? 32 * 1024 * 1024;
+  const maxFile = runtime.config.maxFileBytes ?? 512 * 1024 * 1024;
+  const api = new Hono<AppEnv>({ strict: false });
+
+  api.use('*', requestId());
+  api.onError((error, c) => errorResponse(error, c.get('requestId') ?? 'req_unknown', options.log));
+  api.notFound((c) =>
+    errorResponse(new LonghandError('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), c.get('requestId')),
+  );
+  api.get('/health', (c) => c.json({ status: 'ok' }));
+  api.use('/v1/*', authenticate(runtime));
+  const tooLarge = () => {
+    throw new LonghandError('request_too_large', 'the request body is too large');
+  };
+  api.use('/v1/files', bodyLimit({ maxSize: maxFile + 1024 * 1024, onError: tooLarge }));
+  api.use('/v1/*', async (c, next) => {
+    if (new URL(c.req.url).pathname.replace(/\/$/, '').endsWith('/v1/files')) return next();
+    return bodyLimit({ maxSize: maxJson, onError: tooLarge })(c, next);
+  });
+
+  api.route('/v1/agents', agentRoutes(runtime));
+  api.route('/v1/environments', environmentRoutes(runtime));
+  api.route('/v1/files', fileRoutes(runtime));
+  api.route('/v1/sessions', sessionRoutes(runtime, {
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    maxBufferedBytes: options.maxStreamBufferBytes ?? 16 * 1024 * 1024,
+  }));
+
+  if (!options.basePath) return api;
+  const root = new Hono<AppEnv>({ strict: false });
+  root.route(options.basePath.replace(/\/$/, ''), api);
+  root.route('/', api);
+  return root;
+}

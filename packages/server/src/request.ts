@@ -1,0 +1,50 @@
+import { invalidRequest, LonghandError, parse } from '@longhand/protocol';
+import type { Context } from 'hono';
+import type { z } from 'zod';
+
+/**
+ * Turns a query string into an object for validation (spec 1.4): `key[]=a&key[]=b` and
+ * repeated keys become arrays; names in `arrayKeys` are arrays even when given once; bracketed
+ * scalar names such as `created_at[gte]` stay literal; an empty value means "absent".
+ */
+export function queryObject(url: string, arrayKeys: ReadonlySet<string>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const params = new URL(url).searchParams;
+  for (const [rawKey, value] of params) {
+    if (value === '') continue;
+    const indexed = /^(.+)\[(\d*)\]$/.exec(rawKey);
+    const key = indexed ? indexed[1]! : rawKey;
+    const isArray = Boolean(indexed) || arrayKeys.has(key);
+    const current = out[key];
+    if (isArray || current !== undefined) {
+      out[key] = current === undefined ? [value] : Array.isArray(current) ? [...current, value] : [current, value];
+    } else out[key] = value;
+  }
+  return out;
+}
+
+/** Validates the query string against `schema`; errors name the parameter. */
+export function readQuery<S extends z.ZodType>(c: Context, schema: S, arrayKeys: readonly string[] = []): z.output<S> {
+  return parse(schema, queryObject(c.req.url, new Set(arrayKeys)), 'query');
+}
+
+/** Reads a JSON body. A missing body is `undefined`; malformed JSON is a 400. */
+export async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') return undefined;
+  const type = c.req.header('content-type');
+  if (type && !/json/i.test(type)) {
+    throw new LonghandError('unsupported_media_type', `Content-Type must be application/json, not ${type}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidRequest('body is not valid JSON');
+  }
+}
+
+/** Reads and validates a JSON body against `schema`. */
+export async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  const body = await readJson(c);
+  return parse(schema, body === undefined ? {} : body);
+}
