@@ -63,3 +63,11 @@ export function newId(kind: IdKind): string {
 export function hasPrefix(id: string, kind: IdKind): boolean {
   return id.startsWith(`${ID_PREFIX[kind]}_`);
 }
+
+/**
+ * The id of a session's primary thread, derived from the session id so that it needs no
+ * storage and every process agrees on it: `sesn_X` has primary thread `sthr_X`.
+ */
+export function primaryThreadId(sessionId: string): string {
+  return `sthr_${sessionId.slice(sessionId.indexOf('_') + 1)}`;
+}

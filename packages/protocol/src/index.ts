@@ -1,4 +1,4 @@
-export { ID_PREFIX, newId, hasPrefix } from './ids.js';
+export { ID_PREFIX, newId, hasPrefix, primaryThreadId } from './ids.js';
 export type { IdKind } from './ids.js';
 export { isoNow, isoFromMillis, parseTimestamp } from './time.js';
 export { ERROR_CODES, LonghandError, isLonghandError, invalidRequest, notFound } from './errors.js';

@@ -13,6 +13,8 @@ export { Sessions } from './sessions/sessions.js';
 export { SessionEvents } from './sessions/events.js';
 export { primaryThreadId } from './sessions/threads.js';
 export { Scheduler } from './scheduler/scheduler.js';
+export { PreviewHub } from './previews.js';
+export type { PreviewListener } from './previews.js';
 export type { SessionRunner, SchedulerOptions } from './scheduler/scheduler.js';
 export type { Waker } from './scheduler/waker.js';
 export type { DocumentPageQuery } from './paging.js';

@@ -1,4 +1,16 @@
 import { join } from 'node:path';
+import {
+  DEFAULT_HARNESS_CONFIG,
+  DEFAULT_PRICES,
+  DEFAULT_PROVIDER_TABLE,
+  Harness,
+  ProviderRouter,
+  type HarnessConfig,
+  type ModelRouter,
+  type PriceTable,
+  type ProviderTable,
+  type ToolExecutor,
+} from '@longhand/harness';
 import type { Store } from '@longhand/store';
 import { openSqliteStore } from '@longhand/store/sqlite';
 import { Agents } from './agents/agents.js';
@@ -6,6 +18,8 @@ import { Auth } from './auth/auth.js';
 import { Environments } from './environments/environments.js';
 import { FsBlobStore } from './files/blob-store.js';
 import { Files } from './files/files.js';
+import { NO_TOOLS } from './no-tools.js';
+import { PreviewHub } from './previews.js';
 import { Scheduler, type SessionRunner } from './scheduler/scheduler.js';
 import type { Waker } from './scheduler/waker.js';
 import { SessionEvents } from './sessions/events.js';
@@ -22,7 +36,16 @@ export interface RuntimeConfig {
   maxFileBytes?: number;
   /** Use this store instead of opening one (tests). It is closed with the runtime. */
   store?: Store;
-  /** Runs sessions; without one, sessions only queue input (an API-only process). */
+  /** Which provider serves which model; defaults to the Anthropic API for every model. */
+  models?: ProviderTable | ModelRouter;
+  /** List prices for budgets and `usage.list_cost`. */
+  prices?: PriceTable;
+  /** Runs the built-in tools; without one, the model is offered none. */
+  tools?: ToolExecutor;
+  /** Names of the built-in tools `tools` implements. */
+  builtinTools?: readonly string[];
+  harness?: Partial<HarnessConfig>;
+  /** Replaces the harness as what runs sessions (tests of the scheduler). */
   runner?: (runtime: Runtime) => SessionRunner;
   scheduler?: { leaseMs?: number; pollMs?: number; concurrency?: number };
   log?: (message: string) => void;
@@ -41,6 +64,8 @@ export interface Runtime {
   readonly sessions: Sessions;
   readonly events: SessionEvents;
   readonly scheduler: Scheduler | undefined;
+  readonly previews: PreviewHub;
+  readonly prices: PriceTable;
   readonly config: RuntimeConfig;
   /** Stops the scheduler (draining when asked) and closes the store. */
   close(options?: { drain?: boolean; timeoutMs?: number }): Promise<void>;
@@ -59,7 +84,9 @@ export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
   const environments = new Environments(store);
   const files = new Files(store, new FsBlobStore(join(config.dataDir, 'files')), config.maxFileBytes ?? 512 * 1024 * 1024);
   const events = new SessionEvents(store, files, waker, async (caller, id) => (await environments.find(caller, id))?.config.type);
+  const prices = config.prices ?? DEFAULT_PRICES;
   const sessions = new Sessions(store, agents, environments, files, events, waker);
+  const previews = new PreviewHub();
   const runtime: Runtime = {
     store,
     auth,
@@ -71,6 +98,8 @@ export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
     get scheduler() {
       return scheduler;
     },
+    previews,
+    prices,
     config,
     async close(options) {
       await scheduler?.stop(options);
@@ -78,9 +107,26 @@ export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
     },
   };
   await auth.ensureDefaultWorkspace();
-  if (role !== 'api' && config.runner) {
-    scheduler = new Scheduler(store, config.runner(runtime), { ...config.scheduler, ...(config.log ? { log: config.log } : {}) });
+  if (role !== 'api') {
+    const runner = config.runner ? config.runner(runtime) : harnessRunner(runtime, config);
+    scheduler = new Scheduler(store, runner, { ...config.scheduler, ...(config.log ? { log: config.log } : {}) });
     scheduler.start();
   }
   return runtime;
+}
+
+function harnessRunner(runtime: Runtime, config: RuntimeConfig): SessionRunner {
+  const models = config.models ?? DEFAULT_PROVIDER_TABLE;
+  const harness = new Harness({
+    log: runtime.store.events,
+    sessions: runtime.store.sessions,
+    models: 'resolve' in models ? models : new ProviderRouter(models),
+    tools: config.tools ?? NO_TOOLS,
+    builtinTools: config.tools ? (config.builtinTools ?? []) : [],
+    prices: runtime.prices,
+    previews: runtime.previews,
+    config: { ...DEFAULT_HARNESS_CONFIG, ...config.harness },
+    ...(config.log ? { logger: config.log } : {}),
+  });
+  return { run: (sessionId, lease, signal) => harness.run(sessionId, { holder: lease.holder, token: lease.token }, signal) };
 }

@@ -14,6 +14,7 @@ import type { Subscription } from '@longhand/runtime';
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.js';
 import { readBody, readQuery } from '../request.js';
+import { PreviewFilter } from '../preview-filter.js';
 import { SseStream } from '../sse.js';
 
 export interface StreamOptions {
@@ -43,14 +44,19 @@ export function sessionRoutes(runtime: Runtime, stream: StreamOptions): Hono<App
   app.get('/:id/events', async (c) => c.json(await events.list(c.get('caller'), c.req.param('id'), readQuery(c, EventListQuery, ['types']))));
 
   app.get('/:id/events/stream', async (c) => {
-    readQuery(c, EventStreamQuery, ['event_deltas']);
+    const { event_deltas: deltas } = readQuery(c, EventStreamQuery, ['event_deltas']);
     const sessionId = c.req.param('id');
     let subscription: Subscription | undefined;
+    let unsubscribePreviews: (() => void) | undefined;
+    const filter = deltas && deltas.length > 0 ? new PreviewFilter(new Set(deltas)) : undefined;
     const sse = new SseStream({
       heartbeatMs: stream.heartbeatMs,
       maxBufferedBytes: stream.maxBufferedBytes,
       signal: c.req.raw.signal,
-      onClose: () => subscription?.close(),
+      onClose: () => {
+        subscription?.close();
+        unsubscribePreviews?.();
+      },
     });
     subscription = await events.tail(
       c.get('caller'),
@@ -59,6 +65,7 @@ export function sessionRoutes(runtime: Runtime, stream: StreamOptions): Hono<App
         onEvents: (batch) => {
           for (const { event } of batch) {
             sse.send(event.type, event, event.id);
+            filter?.delivered(event);
             if (event.type === 'session.status_terminated') {
               sse.close();
               return;
@@ -79,7 +86,15 @@ export function sessionRoutes(runtime: Runtime, stream: StreamOptions): Hono<App
       sse.close();
       throw error;
     });
-    if (sse.isClosed) subscription.close();
+    if (filter) {
+      unsubscribePreviews = runtime.previews.subscribe(sessionId, (preview) => {
+        if (filter.admit(preview)) sse.send(preview.type, preview);
+      });
+    }
+    if (sse.isClosed) {
+      subscription.close();
+      unsubscribePreviews?.();
+    }
     return sse.response;
   });
   return app;

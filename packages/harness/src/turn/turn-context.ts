@@ -1,0 +1,105 @@
+import { primaryThreadId, type EventBody, type Session, type SessionStatus } from '@longhand/protocol';
+import type { AppendOptions, EventDraft, Fence, StoredEvent } from '@longhand/store';
+import { centsOf } from '../pricing.js';
+import type { SessionState } from '../session-state.js';
+import type { HarnessDeps } from './harness-deps.js';
+
+/**
+ * One run of one session: the fenced writer and the folded state, kept in step. Every append
+ * goes through here, and the state is caught up from the log after it, so what the harness
+ * decides next is always what the log says.
+ */
+export class TurnContext {
+  /** Seq of the log when this run began: tool calls made before it were started by an earlier process. */
+  startSeq = 0;
+  session!: Session;
+
+  constructor(
+    readonly deps: HarnessDeps,
+    readonly sessionId: string,
+    readonly fence: Fence,
+    readonly state: SessionState,
+  ) {}
+
+  /** Reads the whole log into the state and notes where this run begins. */
+  async begin(): Promise<void> {
+    await this.catchUp();
+    this.startSeq = this.state.lastSeq;
+  }
+
+  /** Reads what the log gained since the state last saw it. */
+  async catchUp(): Promise<void> {
+    for (;;) {
+      const batch = await this.deps.log.read(this.sessionId, { afterSeq: this.state.lastSeq, limit: 1000, withRedeliveries: true });
+      for (const stored of batch) this.state.apply(stored);
+      if (batch.length < 1000) return;
+    }
+  }
+
+  /** Re-reads the session row: tools, budget and agent may have changed between steps. */
+  async refreshSession(): Promise<boolean> {
+    const record = await this.deps.sessions.get(this.sessionId);
+    if (!record) return false;
+    this.session = record.session;
+    return true;
+  }
+
+  /** Appends under the lease, then catches the state up. */
+  async append(drafts: EventDraft[], options: Omit<AppendOptions, 'fence'> = {}): Promise<StoredEvent[]> {
+    const stored = await this.deps.log.append(this.sessionId, drafts, { ...options, fence: this.fence });
+    await this.catchUp();
+    return stored;
+  }
+
+  get threadId(): string {
+    return primaryThreadId(this.sessionId);
+  }
+
+  get agentName(): string {
+    return this.session.agent.name;
+  }
+
+  /** The events that move the session (and its primary thread) to running. */
+  runningEvents(): EventDraft[] {
+    return [
+      { body: { type: 'session.status_running' } },
+      { body: { type: 'session.thread_status_running', session_thread_id: this.threadId, agent_name: this.agentName } },
+    ];
+  }
+
+  /** Thread idle, the usage snapshot, then the session idle: the tail of every turn (spec 5.2). */
+  idleEvents(stop: Extract<EventBody, { type: 'session.status_idle' }>['stop_reason'], details: Extract<EventBody, { type: 'session.status_idle' }>['stop_details'] = null): EventDraft[] {
+    return [
+      { body: { type: 'session.thread_status_idle', session_thread_id: this.threadId, agent_name: this.agentName, stop_reason: stop, stop_details: details } },
+      this.usageEvent(),
+      { body: { type: 'session.status_idle', stop_reason: stop, stop_details: details } },
+    ];
+  }
+
+  usageEvent(): EventDraft {
+    const u = this.state.usage;
+    return {
+      body: {
+        type: 'session.usage',
+        usage: {
+          input_tokens: u.input_tokens,
+          output_tokens: u.output_tokens,
+          cache_read_input_tokens: u.cache_read_input_tokens,
+          cache_creation: { ephemeral_5m_input_tokens: u.cache_creation_input_tokens },
+          list_cost: { amount: centsOf(u.costMicros), currency: 'USD' },
+        },
+        budget: this.session.budget,
+      },
+      internal: { cost_micros: u.costMicros },
+    };
+  }
+
+  /** Processed marks for queued client events. */
+  processed(events: readonly StoredEvent[]): EventDraft[] {
+    return events.map((stored) => ({ processed: stored.event.id }));
+  }
+
+  statusIs(status: SessionStatus): boolean {
+    return this.session.status === status;
+  }
+}
