@@ -76,35 +76,38 @@ export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 /**
  * Applies every migration the database has not seen, each in its own transaction.
  * Refuses to open a database written by a newer release, rather than corrupting it.
+ *
+ * Many processes may start at once against one PostgreSQL database, so each transaction first
+ * takes a transaction-scoped advisory lock: it is held on the transaction's own connection (a
+ * session-level lock taken through a pool could be released on another connection, or never),
+ * it covers creating `schema_migrations` itself (concurrent `CREATE TABLE IF NOT EXISTS` can
+ * fail in PostgreSQL), and it ends with the transaction whatever happens. The applied versions
+ * are read again under the lock, so a migration another process just applied is skipped.
+ * SQLite needs no lock: its write transactions already exclude each other.
  */
 export async function migrate(driver: SqlDriver): Promise<number> {
-  await driver.run(`CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  if (driver.dialect === 'postgres') {
-    // Many processes may start at once against one database: serialise migrations.
-    await driver.run(`SELECT pg_advisory_lock(4680)`);
-  }
-  try {
-    const rows = await driver.all<{ version: number }>(`SELECT version FROM schema_migrations`);
-    const applied = new Set(rows.map((row) => Number(row.version)));
-    const newest = Math.max(0, ...applied);
-    if (newest > LATEST_SCHEMA_VERSION) {
-      throw new Error(
-        `the database is at schema version ${newest}, newer than this Longhand build knows (${LATEST_SCHEMA_VERSION}); upgrade Longhand`,
-      );
-    }
-    for (const migration of MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
-      await driver.transaction(async (tx) => {
-        for (const statement of migration.statements) await tx.run(statement);
-        await tx.run(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, [
-          migration.version,
-          migration.name,
-          new Date().toISOString(),
-        ]);
-      });
-    }
-    return LATEST_SCHEMA_VERSION;
-  } finally {
-    if (driver.dialect === 'postgres') await driver.run(`SELECT pg_advisory_unlock(4680)`);
+  for (;;) {
+    const appliedOne = await driver.transaction(async (tx) => {
+      if (driver.dialect === 'postgres') await tx.run(`SELECT pg_advisory_xact_lock(4680)`);
+      await tx.run(`CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+      const rows = await tx.all<{ version: number | string }>(`SELECT version FROM schema_migrations`);
+      const applied = new Set(rows.map((row) => Number(row.version)));
+      const newest = Math.max(0, ...applied);
+      if (newest > LATEST_SCHEMA_VERSION) {
+        throw new Error(
+          `the database is at schema version ${newest}, newer than this Longhand build knows (${LATEST_SCHEMA_VERSION}); upgrade Longhand`,
+        );
+      }
+      const next = MIGRATIONS.find((migration) => !applied.has(migration.version));
+      if (!next) return false;
+      for (const statement of next.statements) await tx.run(statement);
+      await tx.run(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, [
+        next.version,
+        next.name,
+        new Date().toISOString(),
+      ]);
+      return true;
+    });
+    if (!appliedOne) return LATEST_SCHEMA_VERSION;
   }
 }

@@ -64,10 +64,7 @@ export class SqlEventLog implements EventLog {
   private flushing = false;
   private closed = false;
 
-  constructor(
-    private readonly driver: SqlDriver,
-    private readonly onCommitted?: (sessionId: string, lastSeq: number) => void,
-  ) {
+  constructor(private readonly driver: SqlDriver) {
     this.hub = new TailHub((sessionId, afterSeq, limit) =>
       this.read(sessionId, { afterSeq, limit, withRedeliveries: true }),
     );
@@ -185,7 +182,6 @@ export class SqlEventLog implements EventLog {
             const events = outcome.events!;
             if (events.length > 0) {
               this.hub.committed(pending.sessionId, events);
-              this.onCommitted?.(pending.sessionId, events[events.length - 1]!.seq);
             }
             pending.resolve(events);
           }
@@ -200,6 +196,11 @@ export class SqlEventLog implements EventLog {
     const { sessionId, options } = pending;
     const now = isoNow();
     const drafts: Array<NewEvent & { redeliveryOf?: EventRow }> = [];
+    if (pending.drafts.some((draft) => 'processed' in draft)) {
+      // Lock the session row before reading the marked events: two processes marking the same
+      // event at once then take turns, and the second sees it processed instead of redelivering it twice.
+      await tx.run(`UPDATE sessions SET last_seq = last_seq WHERE id = ?`, [sessionId]);
+    }
     for (const draft of pending.drafts) {
       if ('processed' in draft) {
         const original = (

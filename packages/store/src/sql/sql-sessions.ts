@@ -149,7 +149,12 @@ export class SqlSessionTable implements SessionTable {
 
   async update(sessionId: string, changes: SessionChanges): Promise<SessionRecord | undefined> {
     return this.driver.transaction(async (tx) => {
-      const rows = await tx.all<SessionRow>(`SELECT ${COLUMNS} FROM sessions WHERE id = ?`, [sessionId]);
+      // Bumping `updated_at` first also locks the row, so that two processes changing different
+      // fields of the body at once apply one after the other instead of overwriting each other.
+      const rows = await tx.all<SessionRow>(`UPDATE sessions SET updated_at = ? WHERE id = ? RETURNING ${COLUMNS}`, [
+        isoNow(),
+        sessionId,
+      ]);
       if (!rows[0]) return undefined;
       const body = JSON.parse(rows[0].body) as SessionBody;
       if (changes.title !== undefined) body.title = changes.title;
@@ -158,8 +163,8 @@ export class SqlSessionTable implements SessionTable {
       if (changes.budget !== undefined) body.budget = changes.budget;
       if (changes.resources !== undefined) body.resources = changes.resources;
       if (changes.outcomeEvaluations !== undefined) body.outcome_evaluations = changes.outcomeEvaluations;
-      const sets = ['body = ?', 'updated_at = ?', 'memory_store_ids = ?'];
-      const params: unknown[] = [JSON.stringify(body), isoNow(), memoryStoreIds(body as Session)];
+      const sets = ['body = ?', 'memory_store_ids = ?'];
+      const params: unknown[] = [JSON.stringify(body), memoryStoreIds(body as Session)];
       if (changes.archivedAt !== undefined) {
         sets.push('archived_at = ?');
         params.push(changes.archivedAt);
@@ -180,8 +185,10 @@ export class SqlSessionTable implements SessionTable {
 
   async delete(sessionId: string): Promise<boolean> {
     const deleted = await this.driver.transaction(async (tx) => {
-      await tx.run(`DELETE FROM events WHERE session_id = ?`, [sessionId]);
+      // The session row first: it waits for any append in flight (which holds that row), so the
+      // events are deleted after that append committed, and no orphan events are left behind.
       const changed = await tx.run(`DELETE FROM sessions WHERE id = ?`, [sessionId]);
+      await tx.run(`DELETE FROM events WHERE session_id = ?`, [sessionId]);
       if (changed > 0 && this.driver.notifySql) {
         const notify = this.driver.notifySql('longhand_events', `${sessionId} deleted`);
         await tx.run(notify.sql, notify.params);
