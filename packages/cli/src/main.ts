@@ -1,18 +1,22 @@
 import { isLonghandError } from '@longhand/protocol';
 import { keys } from './commands/keys.js';
+import { run } from './commands/run.js';
 import { serve } from './commands/serve.js';
+import { sessions } from './commands/sessions.js';
 import { workspaces } from './commands/workspaces.js';
 
 const HELP = `longhand: a self-hosted runtime for long-running AI agents
 
   longhand serve        run the API server (and the workers that run sessions)
+  longhand run          send a prompt to an agent and watch it work
+  longhand sessions     list, show and follow sessions
   longhand keys         create, list and revoke API keys
   longhand workspaces   create and list workspaces
 
 Run \`longhand <command> --help\` for a command's options.
 `;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { serve, keys, workspaces };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { serve, run, sessions, keys, workspaces };
 
 /** Runs one command and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createRuntime, type Runtime } from '@longhand/runtime';
 import { createApp, listen } from '@longhand/server';
 import { commonOptions, portOf } from '../config.js';
+import { readConfigFile } from '../config-file.js';
 
 const HELP = `longhand serve: run the Longhand API server
 
@@ -9,6 +10,7 @@ const HELP = `longhand serve: run the Longhand API server
   --host <addr>      address to listen on (LONGHAND_HOST, default 127.0.0.1)
   --data-dir <dir>   where data lives (LONGHAND_DATA_DIR, default ./.longhand)
   --role <role>      api, worker or all (default all)
+  --config <file>    models, prices and harness settings (LONGHAND_CONFIG; see docs/configuration.md)
 `;
 
 function log(message: string): void {
@@ -24,6 +26,7 @@ export async function serve(argv: string[]): Promise<number> {
       host: { type: 'string' },
       'data-dir': { type: 'string' },
       role: { type: 'string' },
+      config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -37,7 +40,17 @@ export async function serve(argv: string[]): Promise<number> {
   const port = portOf(values.port ?? process.env.LONGHAND_PORT, 4680);
   const host = values.host ?? process.env.LONGHAND_HOST ?? '127.0.0.1';
 
-  const runtime: Runtime = await createRuntime({ dataDir: common.dataDir, adminKey: common.adminKey, role, log });
+  const configPath = values.config ?? process.env.LONGHAND_CONFIG;
+  const file = configPath ? readConfigFile(configPath) : {};
+  const runtime: Runtime = await createRuntime({
+    dataDir: common.dataDir,
+    adminKey: common.adminKey,
+    role,
+    log,
+    ...(file.models ? { models: file.models } : {}),
+    ...(file.prices ? { prices: file.prices } : {}),
+    ...(file.harness ? { harness: file.harness } : {}),
+  });
   let firstKey: string | undefined;
   if (!common.adminKey && (await runtime.auth.hasNoKeys())) {
     firstKey = (await runtime.auth.createKey({ name: 'first key' })).key;

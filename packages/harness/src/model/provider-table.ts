@@ -4,8 +4,8 @@ import type { Model, ModelRouter } from './model.js';
 import { OpenAiModel } from './openai/openai-model.js';
 
 export type ProviderConfig =
-  | { type: 'anthropic'; baseURL?: string; apiKey?: string; apiKeyEnv?: string; thinking?: 'adaptive' | 'off' }
-  | { type: 'openai'; baseURL: string; apiKey?: string; apiKeyEnv?: string };
+  | { type: 'anthropic'; baseURL?: string; apiKey?: string; apiKeyEnv?: string; thinking?: 'adaptive' | 'off'; timeoutMs?: number }
+  | { type: 'openai'; baseURL: string; apiKey?: string; apiKeyEnv?: string; timeoutMs?: number };
 
 export interface ModelRoute {
   /** A model id, or a pattern with `*` wildcards such as `claude-*` or `llama3*`. */
@@ -74,8 +74,15 @@ export class ProviderRouter implements ModelRouter {
         baseURL: provider.baseURL,
         ...(route?.contextWindow ? { contextWindow: route.contextWindow } : {}),
         ...(provider.thinking ? { thinking: provider.thinking } : {}),
+        ...(provider.timeoutMs ? { timeoutMs: provider.timeoutMs } : {}),
       });
     }
-    return new OpenAiModel({ baseURL: provider.baseURL, apiKey, model: route?.model, ...(route?.contextWindow ? { contextWindow: route.contextWindow } : {}) });
+    return new OpenAiModel({
+      baseURL: provider.baseURL,
+      apiKey,
+      model: route?.model,
+      ...(route?.contextWindow ? { contextWindow: route.contextWindow } : {}),
+      ...(provider.timeoutMs ? { timeoutMs: provider.timeoutMs } : {}),
+    });
   }
 }

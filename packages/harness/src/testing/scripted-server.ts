@@ -167,6 +167,8 @@ export async function startScriptedServer(script: Script): Promise<ScriptedServe
       new Promise<void>((resolve) => {
         for (const res of open) res.destroy();
         server.close(() => resolve());
+        // Idle keep-alive sockets of finished requests would hold `close` open.
+        server.closeAllConnections();
       }),
   };
 }
