@@ -14,6 +14,7 @@ import {
 import type { Store } from '@longhand/store';
 import { openSqliteStore } from '@longhand/store/sqlite';
 import { Agents } from './agents/agents.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { Auth } from './auth/auth.js';
 import { Environments } from './environments/environments.js';
 import { FsBlobStore } from './files/blob-store.js';
@@ -73,8 +74,19 @@ export interface Runtime {
 
 /** Opens the store and builds the runtime. */
 export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
-  const store = config.store ?? (await openSqliteStore(join(config.dataDir, 'longhand.db')));
   const role = config.role ?? 'all';
+  const embedded = !config.store;
+  // The embedded database has one server that runs sessions: it owns the data directory, so
+  // leases left behind by a process that died are stale and can be broken at once.
+  const unlock = embedded && role !== 'api' ? lockDataDir(config.dataDir) : undefined;
+  let store: Store;
+  try {
+    store = config.store ?? (await openSqliteStore(join(config.dataDir, 'longhand.db')));
+  } catch (error) {
+    unlock?.();
+    throw error;
+  }
+  if (unlock) await store.sessions.breakLeases();
   let scheduler: Scheduler | undefined;
   // Wakes reach the scheduler once it exists; before that (and in API-only processes) the
   // wake mark in the database is enough: a worker's poll finds the session.
@@ -104,6 +116,7 @@ export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
     async close(options) {
       await scheduler?.stop(options);
       await store.close();
+      unlock?.();
     },
   };
   await auth.ensureDefaultWorkspace();

@@ -67,6 +67,12 @@ export interface SessionTable {
   renewLease(lease: Fence & { sessionId: string }, ttlMs: number): Promise<Lease | undefined>;
   /** Gives a lease back so another process may take the session at once. */
   releaseLease(lease: Fence & { sessionId: string }): Promise<void>;
+  /**
+   * Frees every lease. Only for a process that knows it is the database's only writer (the
+   * embedded server, which holds a lock on its data directory): leases left by a process that
+   * died are then stale, and the sessions can go on at once.
+   */
+  breakLeases(): Promise<number>;
   /** Sessions with input waiting whose lease is free or expired, oldest wake first. */
   listRunnable(limit: number): Promise<string[]>;
 }

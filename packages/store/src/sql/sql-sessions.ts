@@ -235,6 +235,10 @@ export class SqlSessionTable implements SessionTable {
     );
   }
 
+  async breakLeases(): Promise<number> {
+    return this.driver.run(`UPDATE sessions SET lease_holder = NULL, lease_expires_at = 0 WHERE lease_holder IS NOT NULL`);
+  }
+
   async listRunnable(limit: number): Promise<string[]> {
     const rows = await this.driver.all<{ id: string }>(
       `SELECT id FROM sessions

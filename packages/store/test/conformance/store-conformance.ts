@@ -158,6 +158,17 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         expect(renewed!.expiresAt).toBeGreaterThan(other!.expiresAt);
       });
 
+      it('breaks every lease for a process that knows it is the only writer', async () => {
+        const session = await newSession();
+        const lease = await store.sessions.acquireLease(session.id, 'dead-process', 60_000);
+        expect(await store.sessions.acquireLease(session.id, 'restarted', 60_000)).toBeUndefined();
+        expect(await store.sessions.breakLeases()).toBe(1);
+        const taken = await store.sessions.acquireLease(session.id, 'restarted', 60_000);
+        expect(taken!.token).toBeGreaterThan(lease!.token);
+        const error = await store.events.append(session.id, [{ body: { type: 'agent.thinking' } }], { fence: lease! }).catch((e: unknown) => e);
+        expect(isLeaseLost(error)).toBe(true);
+      });
+
       it('keeps one failing append in a batch from failing the others', async () => {
         const session = await newSession();
         const stale = { sessionId: session.id, holder: 'nobody', token: 999 };
