@@ -11,11 +11,13 @@ import {
 } from '@longhand/protocol';
 import type { Runtime } from '@longhand/runtime';
 import type { Subscription } from '@longhand/runtime';
+import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.js';
 import { readBody, readQuery } from '../request.js';
 import { PreviewFilter } from '../preview-filter.js';
-import { SseStream } from '../sse.js';
+import { sharedFrame, SseStream } from '../sse.js';
 
 export interface StreamOptions {
   heartbeatMs: number;
@@ -49,22 +51,30 @@ export function sessionRoutes(runtime: Runtime, stream: StreamOptions): Hono<App
     let subscription: Subscription | undefined;
     let unsubscribePreviews: (() => void) | undefined;
     const filter = deltas && deltas.length > 0 ? new PreviewFilter(new Set(deltas)) : undefined;
-    const sse = new SseStream({
-      heartbeatMs: stream.heartbeatMs,
-      maxBufferedBytes: stream.maxBufferedBytes,
-      signal: c.req.raw.signal,
-      onClose: () => {
-        subscription?.close();
-        unsubscribePreviews?.();
+    // Answer 404 before any byte of the stream goes out.
+    await sessions.retrieve(c.get('caller'), sessionId);
+    const node = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+    const sse = new SseStream(
+      {
+        heartbeatMs: stream.heartbeatMs,
+        maxBufferedBytes: stream.maxBufferedBytes,
+        signal: c.req.raw.signal,
+        onClose: () => {
+          subscription?.close();
+          unsubscribePreviews?.();
+        },
+        headers: { 'request-id': c.get('requestId') },
+        ...(node ? { node } : {}),
       },
-    });
+      RESPONSE_ALREADY_SENT,
+    );
     subscription = await events.tail(
       c.get('caller'),
       sessionId,
       {
         onEvents: (batch) => {
           for (const { event } of batch) {
-            sse.send(event.type, event, event.id);
+            sse.sendFrame(sharedFrame(event.type, event, event.id));
             filter?.delivered(event);
             if (event.type === 'session.status_terminated') {
               sse.close();

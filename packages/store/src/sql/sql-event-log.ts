@@ -156,6 +156,12 @@ export class SqlEventLog implements EventLog {
         const outcomes = new Map<PendingAppend, { events?: StoredEvent[]; error?: unknown }>();
         try {
           await this.driver.transaction(async (tx) => {
+            // One append needs no savepoint: if it fails, the whole transaction rolls back.
+            if (ordered.length === 1) {
+              const { pending } = ordered[0]!;
+              outcomes.set(pending, { events: await this.appendInTransaction(tx, pending) });
+              return;
+            }
             let savepoint = 0;
             for (const { pending } of ordered) {
               const name = `append_${(savepoint += 1)}`;
