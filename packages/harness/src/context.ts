@@ -79,6 +79,23 @@ export function buildMessages(state: SessionState): ModelMessage[] {
       case 'system.message':
         if (stored.redelivery) conversation.push('system', event.content.map((b) => ({ type: 'text' as const, text: b.text })));
         break;
+      case 'span.outcome_evaluation_end':
+        if (event.result === 'needs_revision') {
+          conversation.push('user', [
+            {
+              type: 'text',
+              text: `An independent evaluator checked your work against the rubric (revision ${event.iteration + 1}) and found that it needs revision:\n\n${event.explanation}\n\nRevise your work so that it satisfies the rubric.`,
+            },
+          ]);
+        } else if (event.result === 'max_iterations_reached') {
+          conversation.push('user', [
+            {
+              type: 'text',
+              text: `The evaluator still found problems, and no revisions are left:\n\n${event.explanation}\n\nStop revising. Briefly tell the user the final state of the work and what is still missing.`,
+            },
+          ]);
+        }
+        break;
       case 'user.define_outcome':
         conversation.push('user', [
           {

@@ -27,6 +27,23 @@ export interface ToolUse {
   result?: StoredEvent;
 }
 
+/** The outcome a session works towards (spec 5.7), as far as the log has got. */
+export interface OutcomeState {
+  id: string;
+  description: string;
+  rubric: string;
+  maxIterations: number;
+  /** 0-based revision cycle. */
+  iteration: number;
+  /**
+   * `pending`: defined, no turn yet; `working`: the agent works on it; `evaluating`: the grader
+   * runs; `wrapping_up`: out of iterations, one last turn to acknowledge; `done`: final.
+   */
+  state: 'pending' | 'working' | 'evaluating' | 'wrapping_up' | 'done';
+  /** The `span.outcome_evaluation_start` of an evaluation under way. */
+  evaluation?: StoredEvent;
+}
+
 export interface UsageTotals {
   input_tokens: number;
   output_tokens: number;
@@ -77,6 +94,8 @@ export class SessionState {
   readonly usage: UsageTotals = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0, costMicros: 0 };
   /** The latest compaction: its summary and the last seq it covers. */
   compaction: { summary: string; throughSeq: number } | undefined;
+  /** The latest outcome, when one was defined. */
+  outcome: OutcomeState | undefined;
   /** Seq of the `span.model_request_end` of the last successful response (for token estimates). */
   lastInputTokens = 0;
   lastInputSeq = 0;
@@ -109,6 +128,37 @@ export class SessionState {
       return;
     }
     switch (event.type) {
+      case 'user.define_outcome':
+        this.outcome = {
+          id: event.outcome_id,
+          description: event.description,
+          rubric: event.rubric.type === 'text' ? event.rubric.content : `(the rubric is in file ${event.rubric.file_id})`,
+          maxIterations: event.max_iterations ?? 3,
+          iteration: 0,
+          state: 'pending',
+        };
+        break;
+      case 'span.outcome_evaluation_start':
+        if (this.outcome?.id === event.outcome_id) {
+          this.outcome.state = 'evaluating';
+          this.outcome.evaluation = stored;
+        }
+        break;
+      case 'span.outcome_evaluation_end': {
+        const outcome = this.outcome;
+        this.addUsage(event.usage, Number(stored.internal?.cost_micros ?? 0));
+        if (outcome?.id !== event.outcome_id) break;
+        outcome.evaluation = undefined;
+        if (event.result === 'needs_revision') {
+          outcome.state = 'working';
+          outcome.iteration = event.iteration + 1;
+          this.lastResponseToolUses = -1;
+        } else if (event.result === 'max_iterations_reached') {
+          outcome.state = 'wrapping_up';
+          this.lastResponseToolUses = -1;
+        } else outcome.state = 'done';
+        break;
+      }
       case 'user.tool_confirmation': {
         const use = this.toolUses.get(event.tool_use_id);
         if (use && !use.confirmation) use.confirmation = { result: event.result, denyMessage: event.deny_message ?? null, eventId: event.id };
@@ -124,11 +174,7 @@ export class SessionState {
       case 'span.model_request_end': {
         this.openSpan = undefined;
         const u = event.model_usage;
-        this.usage.input_tokens += u.input_tokens;
-        this.usage.output_tokens += u.output_tokens;
-        this.usage.cache_read_input_tokens += u.cache_read_input_tokens;
-        this.usage.cache_creation_input_tokens += u.cache_creation_input_tokens;
-        this.usage.costMicros += Number(stored.internal?.cost_micros ?? 0);
+        this.addUsage(u, Number(stored.internal?.cost_micros ?? 0));
         if (!event.is_error && stored.internal?.purpose !== 'compaction') {
           this.consecutiveErrors = 0;
           this.lastResponseToolUses = Number(stored.internal?.tool_uses ?? 0);
@@ -148,6 +194,7 @@ export class SessionState {
         this.lastResponseStop = undefined;
         break;
       case 'session.status_running':
+        if (this.outcome?.state === 'pending') this.outcome.state = 'working';
         if (this.phase === 'idle') {
           this.toolUses.clear();
           this.turnRounds = 0;
@@ -159,6 +206,7 @@ export class SessionState {
         this.phase = 'rescheduling';
         break;
       case 'session.status_idle':
+        if (this.outcome?.state === 'wrapping_up') this.outcome.state = 'done';
         this.lastIdle = event.stop_reason;
         this.phase = event.stop_reason.type === 'requires_action' ? 'blocked' : event.stop_reason.type === 'budget_reached' ? 'paused' : 'idle';
         break;
@@ -168,6 +216,14 @@ export class SessionState {
       default:
         break;
     }
+  }
+
+  private addUsage(u: { input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number }, micros: number): void {
+    this.usage.input_tokens += u.input_tokens;
+    this.usage.output_tokens += u.output_tokens;
+    this.usage.cache_read_input_tokens += u.cache_read_input_tokens;
+    this.usage.cache_creation_input_tokens += u.cache_creation_input_tokens;
+    this.usage.costMicros += micros;
   }
 
   /** Tool uses of the turn that have no result yet, in the order they were made. */

@@ -4,6 +4,7 @@ import { SessionState } from '../session-state.js';
 import type { HarnessDeps } from './harness-deps.js';
 import { acknowledge, block, closeOrphanSpan, endTurn, interrupt, resume, startTurn, supersede } from './lifecycle.js';
 import { modelStep } from './model-step.js';
+import { evaluateOutcome } from './outcome-step.js';
 import { nextStep, type Step } from './next-step.js';
 import { toolStep } from './tool-step.js';
 import { TurnContext } from './turn-context.js';
@@ -90,6 +91,8 @@ export class Harness {
       case 'tool':
         await toolStep(turn, step.use, step.mode, signals);
         return;
+      case 'evaluate':
+        return evaluateOutcome(turn, signals);
       case 'model':
         // The provider said the context overflowed: compact before asking again.
         return modelStep(turn, signals, turn.state.lastResponseStop === 'context_exceeded');

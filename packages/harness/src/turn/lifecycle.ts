@@ -46,7 +46,24 @@ export async function block(turn: TurnContext, ids: string[]): Promise<void> {
 /** `user.interrupt`: close every open call, take the interrupt up, and end the turn (spec 5.6). */
 export async function interrupt(turn: TurnContext, event: StoredEvent): Promise<void> {
   const open = turn.state.unresolved().map((use) => errorResult(use, INTERRUPTED_MESSAGE));
-  await turn.append([...open, { processed: event.event.id }, ...turn.idleEvents({ type: 'end_turn' })]);
+  const outcome = turn.state.outcome;
+  const evaluation: EventDraft[] =
+    outcome?.state === 'evaluating' && outcome.evaluation
+      ? [
+          {
+            body: {
+              type: 'span.outcome_evaluation_end',
+              outcome_id: outcome.id,
+              outcome_evaluation_start_id: outcome.evaluation.event.id,
+              iteration: outcome.iteration,
+              result: 'interrupted',
+              explanation: 'The evaluation was interrupted by the user.',
+              usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+            },
+          },
+        ]
+      : [];
+  await turn.append([...open, ...evaluation, { processed: event.event.id }, ...turn.idleEvents({ type: 'end_turn' })]);
 }
 
 /** Takes up client events that need no action (an interrupt while idle). */

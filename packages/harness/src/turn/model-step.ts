@@ -118,6 +118,8 @@ export async function modelStep(turn: TurnContext, signals: Signals, forceCompac
   const { drafts, toolUses } = responseEvents(turn, response, span!.event.id, ids);
   await turn.append(drafts);
   if (toolUses !== 0) return;
+  // Work on an outcome is judged before the turn may end.
+  if (turn.state.outcome?.state === 'working' && response.stopReason !== 'refusal') return;
   if (response.stopReason === 'refusal') {
     const details = response.stopDetails ?? { category: null, explanation: null };
     await turn.append(turn.idleEvents({ type: 'refusal' }, { type: 'refusal', category: details.category, explanation: details.explanation }));

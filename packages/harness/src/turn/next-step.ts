@@ -13,6 +13,7 @@ export type Step =
   | { type: 'tool'; use: ToolUse; mode: 'run' | 'deny' | 'interrupted' }
   | { type: 'block'; ids: string[] }
   | { type: 'model' }
+  | { type: 'evaluate' }
   | { type: 'end_turn' };
 
 export interface StepInputs {
@@ -64,7 +65,7 @@ export function nextStep(inputs: StepInputs): Step {
 
   switch (state.phase) {
     case 'idle': {
-      if (hasMessage) return { type: 'start_turn', inputs: messages };
+      if (hasMessage || state.outcome?.state === 'pending') return { type: 'start_turn', inputs: messages };
       const stray = state.pending.filter((p) => p.event.type === 'user.tool_confirmation');
       return stray.length > 0 ? { type: 'acknowledge', inputs: stray } : { type: 'done' };
     }
@@ -91,7 +92,9 @@ export function nextStep(inputs: StepInputs): Step {
         blocking.push(use.event.event.id);
       }
       if (blocking.length > 0) return { type: 'block', ids: blocking };
-      if (state.lastResponseToolUses === 0) return { type: 'end_turn' };
+      // An evaluation cut off by a dead process is made again.
+      if (state.outcome?.state === 'evaluating') return { type: 'evaluate' };
+      if (state.lastResponseToolUses === 0) return state.outcome?.state === 'working' ? { type: 'evaluate' } : { type: 'end_turn' };
       return { type: 'model' };
     }
   }

@@ -47,4 +47,44 @@ export async function applyProjections(
     ]);
   }
   if (usage !== undefined) await tx.run(`UPDATE sessions SET usage = ? WHERE id = ?`, [JSON.stringify(usage), sessionId]);
+  await projectOutcomes(tx, sessionId, events);
+}
+
+const TERMINAL_RESULTS = new Set(['satisfied', 'max_iterations_reached', 'failed', 'interrupted']);
+
+/**
+ * Mirrors outcome grading into `session.outcome_evaluations` (spec 5.7): an evaluation start
+ * marks the outcome `evaluating`; its end records the result, iteration and explanation, and
+ * the completion time when the result is final.
+ */
+async function projectOutcomes(tx: SqlExecutor, sessionId: string, events: readonly StoredEvent[]): Promise<void> {
+  const spans = events.filter(
+    (e) =>
+      !e.redelivery &&
+      (e.event.type === 'span.outcome_evaluation_start' || e.event.type === 'span.outcome_evaluation_end' || e.event.type === 'session.status_running'),
+  );
+  if (spans.length === 0) return;
+  const rows = await tx.all<{ body: string }>(`SELECT body FROM sessions WHERE id = ?`, [sessionId]);
+  if (!rows[0]) return;
+  const body = JSON.parse(rows[0].body) as { outcome_evaluations?: Array<Record<string, unknown>> };
+  const evaluations = body.outcome_evaluations ?? [];
+  for (const { event } of spans) {
+    if (event.type === 'session.status_running') {
+      // Work on a waiting outcome starts with the turn.
+      for (const o of evaluations) if (o.result === 'pending') o.result = 'running';
+      continue;
+    }
+    const e = event as { type: string; outcome_id: string; iteration: number; result?: string; explanation?: string; processed_at: string | null };
+    const target = evaluations.find((o) => o.outcome_id === e.outcome_id);
+    if (!target) continue;
+    target.iteration = e.iteration;
+    if (e.type === 'span.outcome_evaluation_start') target.result = 'evaluating';
+    else {
+      target.result = e.result;
+      target.explanation = e.explanation ?? null;
+      if (TERMINAL_RESULTS.has(e.result ?? '')) target.completed_at = e.processed_at;
+    }
+  }
+  body.outcome_evaluations = evaluations;
+  await tx.run(`UPDATE sessions SET body = ? WHERE id = ?`, [JSON.stringify(body), sessionId]);
 }
