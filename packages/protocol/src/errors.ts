@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   permission_denied: { status: 403, type: 'permission_error' },
   not_found: { status: 404, type: 'not_found_error' },
   environment_not_found: { status: 404, type: 'not_found_error', errorCode: 'environment_not_found' },
+  file_expired: { status: 404, type: 'not_found_error', errorCode: 'file_expired' },
   method_not_allowed: { status: 405, type: 'invalid_request_error' },
   version_conflict: { status: 409, type: 'invalid_request_error' },
   name_conflict: { status: 409, type: 'invalid_request_error' },

@@ -19,6 +19,7 @@ function describe(issue: Issue): string {
     case 'invalid_type': {
       const received = (issue as { input?: unknown }).input;
       if (received === undefined) return 'is required';
+      if (received === null) return `must be ${issue.expected === 'int' ? 'an integer' : `of type ${issue.expected}`}, not null`;
       return `must be ${issue.expected === 'int' ? 'an integer' : `of type ${issue.expected}`}`;
     }
     case 'unrecognized_keys':
@@ -43,10 +44,29 @@ function describe(issue: Issue): string {
   }
 }
 
+/** True when a branch's issue says the value is another shape altogether, not a broken field of this one. */
+function wrongShape(issue: Issue): boolean {
+  const tagOrRoot = issue.path.length === 0 || (issue.path.length === 1 && issue.path[0] === 'type');
+  return tagOrRoot && (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union');
+}
+
+/**
+ * Replaces a failed union (`string | {…}`, `agent | agent_with_overrides`) by the issues of the
+ * branches the input plausibly meant, with their full paths, so that the message names the field
+ * that broke (`agent.model`) instead of the union (`agent`). A union no branch fits stays as it is.
+ */
+function expandUnion(issue: Issue): Issue[] {
+  const branches = issue.code === 'invalid_union' ? ((issue as { errors?: Issue[][] }).errors ?? []) : [];
+  const plausible = branches.filter((branch) => branch.length > 0 && !branch.some(wrongShape));
+  if (plausible.length === 0) return [issue];
+  return plausible.flat().flatMap((inner) => expandUnion({ ...inner, path: [...issue.path, ...inner.path] } as Issue));
+}
+
 /** The most useful issue: the deepest one, so unions report the field that broke, not the union. */
 function pickIssue(issues: readonly Issue[]): Issue {
-  let best = issues[0]!;
-  for (const issue of issues) if (issue.path.length > best.path.length) best = issue;
+  const candidates = issues.flatMap(expandUnion);
+  let best = candidates[0]!;
+  for (const issue of candidates) if (issue.path.length > best.path.length) best = issue;
   return best;
 }
 
@@ -70,7 +90,8 @@ export function toValidationError(error: z.ZodError, root = 'body'): LonghandErr
  * const params = parse(AgentCreateParams, await request.json());
  */
 export function parse<S extends z.ZodType>(schema: S, input: unknown, root = 'body'): z.output<S> {
-  const result = schema.safeParse(input);
+  // `reportInput` puts the offending value on each issue, so a wrong type is not mistaken for a missing field.
+  const result = schema.safeParse(input, { reportInput: true });
   if (!result.success) throw toValidationError(result.error, root);
   return result.data;
 }

@@ -28,7 +28,33 @@ export function readQuery<S extends z.ZodType>(c: Context, schema: S, arrayKeys:
   return parse(schema, queryObject(c.req.url, new Set(arrayKeys)), 'query');
 }
 
-/** Reads a JSON body. A missing body is `undefined`; malformed JSON is a 400. */
+/**
+ * Deepest nesting of objects and arrays a JSON body may have. No field of the API needs more;
+ * values deeper than this would overflow the stack of whatever walks them recursively later
+ * (validation, `JSON.stringify` when storing), turning a bad request into a 500.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/** The nesting depth of a JSON text, counted without parsing it (and without recursion). */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === 0x5c) i += 1; // backslash: skip the escaped character
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) inString = true;
+    else if (char === 0x7b || char === 0x5b) {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+    } else if (char === 0x7d || char === 0x5d) depth -= 1;
+  }
+  return deepest;
+}
+
+/** Reads a JSON body. A missing body is `undefined`; malformed or too deeply nested JSON is a 400. */
 export async function readJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === '') return undefined;
@@ -36,6 +62,7 @@ export async function readJson(c: Context): Promise<unknown> {
   if (type && !/json/i.test(type)) {
     throw new LonghandError('unsupported_media_type', `Content-Type must be application/json, not ${type}`);
   }
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw invalidRequest(`body is nested more than ${MAX_JSON_DEPTH} levels deep`);
   try {
     return JSON.parse(text);
   } catch {

@@ -45,7 +45,8 @@ export const EnvironmentCreateParams = z.strictObject({
 });
 
 export const EnvironmentUpdateParams = z.strictObject({
-  name: z.string().min(1).max(256).optional(),
+  // The SDK types `name` as `string | null`: null, like omitting it, keeps the name.
+  name: z.string().min(1).max(256).nullish(),
   description: z.string().max(2048).nullish(),
   config: EnvironmentConfigParams.nullish(),
   metadata: MetadataPatch.nullish(),

@@ -10,7 +10,8 @@ export const SessionAgentRef = z.union([
     type: z.literal('agent_with_overrides'),
     id: Id,
     version: z.number().int().positive().optional(),
-    model: ModelParams.optional(),
+    // Null is parsed only to be refused with the reason the spec names (`agent_model_required`).
+    model: ModelParams.nullish().refine((model) => model !== null, 'agent_model_required: the model can be overridden but not removed'),
     system: z.string().max(100_000).nullish(),
     tools: ToolsParams.optional(),
     mcp_servers: McpServersParams.optional(),

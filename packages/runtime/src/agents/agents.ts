@@ -170,8 +170,10 @@ export class Agents {
   async archive(caller: Caller, id: string): Promise<Agent> {
     const current = await this.retrieve(caller, id);
     if (current.archived_at) return current;
-    const archived: Agent = { ...current, archived_at: isoNow(), updated_at: isoNow() };
-    await this.store.documents.update<Agent>(AGENT, id, { body: archived });
+    const now = isoNow();
+    const archived: Agent = { ...current, archived_at: now, updated_at: now };
+    // The row's archivedAt is what lists filter on; the body alone would leave the agent listed.
+    await this.store.documents.update<Agent>(AGENT, id, { body: archived, archivedAt: now });
     return archived;
   }
 

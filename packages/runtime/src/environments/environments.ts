@@ -53,7 +53,8 @@ function hasPackages(value: Packages): boolean {
 
 /** Resolves config params into the stored form, merging into `stored` on update (spec 3.2). */
 export function resolveConfig(params: EnvironmentConfigParamsT | null | undefined, stored?: EnvironmentConfig): EnvironmentConfig {
-  if (params === undefined && stored) return stored;
+  // Omitted or null, the stored config stays: null must not turn a self_hosted environment into cloud.
+  if ((params === undefined || params === null) && stored) return stored;
   if (stored && params && params.type !== stored.type) {
     throw new LonghandError(
       'invalid_config_type_change',
@@ -72,6 +73,12 @@ export function resolveConfig(params: EnvironmentConfigParamsT | null | undefine
     throw invalidRequest('config.packages under limited networking needs config.networking.allow_package_managers: true');
   }
   return config;
+}
+
+/** A metadata patch in which "" deletes a key, as null does (the SDK's contract for environments). */
+function emptyDeletes(patch: Record<string, string | null> | null | undefined): Record<string, string | null> | null | undefined {
+  if (!patch) return patch;
+  return Object.fromEntries(Object.entries(patch).map(([key, value]) => [key, value === '' ? null : value]));
 }
 
 /** Environments: where a session's hands run and with what network and packages (spec 2.2, 3.2). */
@@ -123,9 +130,11 @@ export class Environments {
     const next: Environment = {
       ...current,
       name: params.name ?? current.name,
-      description: params.description === undefined ? current.description : params.description || null,
-      config: params.config === undefined ? current.config : resolveConfig(params.config, current.config),
-      metadata: patchMetadata(current.metadata, params.metadata),
+      // The SDK's contract for environments: null clears, "" is stored as "", and a metadata
+      // value of "" deletes its key like null does.
+      description: params.description === undefined ? current.description : params.description,
+      config: resolveConfig(params.config, current.config),
+      metadata: patchMetadata(current.metadata, emptyDeletes(params.metadata)),
       updated_at: isoNow(),
     };
     if (params.scope !== undefined) {

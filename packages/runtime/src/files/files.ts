@@ -75,8 +75,11 @@ export class Files {
 
   async retrieve(caller: Caller, id: string): Promise<FileMetadata> {
     const file = await this.find(caller, id);
-    if (!file) throw notFound('file', id);
-    return file;
+    if (file) return file;
+    const row = await this.store.documents.get<FileMetadata>(KIND, id);
+    // An expired file of the caller's own workspace says so (spec 1.7: `404 file_expired`).
+    if (row && row.workspaceId === caller.workspaceId) throw new LonghandError('file_expired', `file ${id} expired at ${row.body.expires_at}`);
+    throw notFound('file', id);
   }
 
   /** The bytes of a file. Every file of the caller's workspace can be downloaded by its owner. */

@@ -17,7 +17,7 @@ import type { NewEvent, SessionRecord, Store, Subscription, SubscriptionListener
 import type { Caller } from '../caller.js';
 import type { Files } from '../files/files.js';
 import type { Waker } from '../scheduler/waker.js';
-import { checkRequestShape, referencedFiles } from './send-rules.js';
+import { checkRequestShape, checkSystemWhileBlocked, referencedFiles } from './send-rules.js';
 import { primaryThreadId } from './threads.js';
 
 const RESULT_OF: Record<string, { refTypes: readonly string[]; label: string }> = {
@@ -48,6 +48,26 @@ export class SessionEvents {
   }
 
   /**
+   * Checks what can be checked of events before their session exists (the `initial_events` of a
+   * create request): the request shape, the files they refer to, one outcome at most. Throws a 400
+   * naming the field, so that a create request `send` would refuse stores no session.
+   */
+  async checkInitial(caller: Caller, events: readonly ClientEventParamsT[], root = 'initial_events'): Promise<void> {
+    const where = (path: string) => path.replace(/^events/, root);
+    try {
+      checkRequestShape(events);
+    } catch (error) {
+      if (error instanceof LonghandError) throw invalidRequest(where(error.message));
+      throw error;
+    }
+    for (const { fileId, where: field } of referencedFiles(events)) {
+      if (!(await this.files.find(caller, fileId))) throw invalidRequest(`${where(field)}: file ${fileId} does not exist`);
+    }
+    const outcomes = events.flatMap((event, index) => (event.type === 'user.define_outcome' ? [index] : []));
+    if (outcomes.length > 1) throw invalidRequest(`${root}[${outcomes[1]}]: one outcome at a time; define the next one after this one is evaluated`);
+  }
+
+  /**
    * Validates and appends client events, then wakes the scheduler. Returns the persisted echo
    * of each event in input order. A repeated answer to an already answered tool use is a no-op
    * that echoes the first answer (the SDK may deliver a send twice).
@@ -61,11 +81,15 @@ export class SessionEvents {
       if (!(await this.files.find(caller, fileId))) throw invalidRequest(`${where}: file ${fileId} does not exist`);
     }
     const running = session.status === 'running' || session.status === 'rescheduling';
-    const paused = !running && (await this.pausedAtBudget(sessionId));
+    const stopReason = running ? undefined : await this.lastStopReason(sessionId);
+    const paused = stopReason === 'budget_reached';
+    if (stopReason === 'requires_action') checkSystemWhileBlocked(events);
     const echoes: Array<SessionEvent | NewEvent> = [];
     const drafts: NewEvent[] = [];
     const activeOutcome = session.outcome_evaluations.some((o) => !o.completed_at);
     let outcomes = session.outcome_evaluations;
+    // Answers given earlier in this same request: a repeat is a no-op, as across requests.
+    const answered = new Map<string, NewEvent>();
     for (const [index, event] of events.entries()) {
       const where = `events[${index}]`;
       if (paused && !SETTLE_EVENT_TYPES.has(event.type)) {
@@ -76,8 +100,9 @@ export class SessionEvents {
       const ref = refId(event);
       if (ref !== undefined) {
         const earlier = await this.checkAnswer(caller, sessionId, session.environment_id, event, ref, where);
-        if (earlier) {
-          echoes.push(earlier);
+        const inRequest = answered.get(`${event.type} ${ref}`);
+        if (earlier ?? inRequest) {
+          echoes.push((earlier ?? inRequest)!);
           continue;
         }
       }
@@ -112,6 +137,7 @@ export class SessionEvents {
       const draft: NewEvent = { body, id: newId('event'), processedAt };
       drafts.push(draft);
       echoes.push(draft);
+      if (ref !== undefined) answered.set(`${event.type} ${ref}`, draft);
     }
     if (outcomes !== session.outcome_evaluations) await this.store.sessions.update(sessionId, { outcomeEvaluations: outcomes });
     const wake = drafts.some((draft) => draft.body.type !== 'system.message' && !(draft.body.type === 'user.interrupt' && !running));
@@ -145,10 +171,10 @@ export class SessionEvents {
     return answers.find((answer) => answer.event.type === event.type)?.event;
   }
 
-  private async pausedAtBudget(sessionId: string): Promise<boolean> {
+  /** Why the session last went idle (`budget_reached`, `requires_action`, …), if it ever did. */
+  private async lastStopReason(sessionId: string): Promise<string | undefined> {
     const [last] = await this.store.events.read(sessionId, { types: ['session.status_idle'], order: 'desc', limit: 1 });
-    const reason = last?.event.type === 'session.status_idle' ? last.event.stop_reason.type : undefined;
-    return reason === 'budget_reached';
+    return last?.event.type === 'session.status_idle' ? last.event.stop_reason.type : undefined;
   }
 
   /** A page of history, oldest first by default; `next_page` is null on the last page. */

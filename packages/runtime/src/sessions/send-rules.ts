@@ -31,6 +31,22 @@ export function checkRequestShape(events: readonly ClientEventParamsT[]): void {
   }
 }
 
+/**
+ * While a session is idle waiting on tool results (`requires_action`), a `system.message` is
+ * accepted only right after a `user.tool_result` or `user.custom_tool_result` of the same
+ * request (spec 4.2).
+ */
+export function checkSystemWhileBlocked(events: readonly ClientEventParamsT[]): void {
+  const index = events.findIndex((event) => event.type === 'system.message');
+  if (index === -1) return;
+  const before = events[index - 1];
+  if (before?.type !== 'user.tool_result' && before?.type !== 'user.custom_tool_result') {
+    throw invalidRequest(
+      `events[${index}]: the session waits on tool results (requires_action); a system.message is accepted only right after a user.tool_result or user.custom_tool_result`,
+    );
+  }
+}
+
 /** File ids that blocks of an event refer to, with where they are, for existence checks. */
 export function referencedFiles(events: readonly ClientEventParamsT[]): Array<{ fileId: string; where: string }> {
   const out: Array<{ fileId: string; where: string }> = [];

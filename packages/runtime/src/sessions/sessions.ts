@@ -46,6 +46,8 @@ export class Sessions {
       const vault = await this.store.documents.get('vault', vaultId);
       if (!vault || vault.workspaceId !== caller.workspaceId) throw notFound('vault', vaultId);
     }
+    // Everything is checked before anything is written: a rejected request stores nothing.
+    if (params.initial_events && params.initial_events.length > 0) await this.events.checkInitial(caller, params.initial_events);
     const id = newId('session');
     const now = isoNow();
     const resources = await resolveResources(caller, this.store, this.files, id, environment, params.resources ?? []);

@@ -1,4 +1,4 @@
-import { FileListQuery, invalidRequest } from '@longhand/protocol';
+import { FileListQuery, invalidRequest, isLonghandError } from '@longhand/protocol';
 import type { Runtime } from '@longhand/runtime';
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.js';
@@ -12,7 +12,11 @@ export function fileRoutes(runtime: Runtime): Hono<AppEnv> {
   app.post('/', async (c) => {
     const type = c.req.header('content-type') ?? '';
     if (!type.startsWith('multipart/form-data')) throw invalidRequest('upload a file as multipart/form-data with a `file` field');
-    const form = await c.req.parseBody();
+    const form = await c.req.parseBody().catch((error: unknown) => {
+      // The form parser throws a plain error on a malformed body: that is the client's mistake, not a 500.
+      if (isLonghandError(error)) throw error;
+      throw invalidRequest('the body is not valid multipart/form-data');
+    });
     const file = form['file'];
     if (!(file instanceof File)) throw invalidRequest('file is required: send the bytes in a multipart field named `file`');
     const expires = form['expires_in_seconds'];
