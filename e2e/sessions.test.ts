@@ -154,7 +154,14 @@ describe('POST /v1/sessions', () => {
     const filesBefore = await collect(client.beta.files.list());
     const base = { agent: agent.id, environment_id: environment.id };
     await expectApiError(client.beta.sessions.create({ ...base, environment_id: 'env_missing' }), BetaEnvironmentNotFoundError, { status: 404, type: 'not_found_error' });
-    await expectApiError(client.beta.sessions.create({ ...base, agent: 'agent_missing' }), BadRequestError, badField('agent'));
+    // A missing agent is a missing resource, as a missing environment is.
+    await expectApiError(client.beta.sessions.create({ ...base, agent: 'agent_missing' }), NotFoundError, { status: 404, type: 'not_found_error', message: 'agent_missing' });
+    const unpriced = await makeAgent(client, { model: 'llama3.1:8b' });
+    await expectApiError(
+      client.beta.sessions.create({ ...base, agent: unpriced.id, budget: budget('100') }),
+      BadRequestError,
+      { ...badField('budget'), message: /model_not_budgetable/ },
+    );
     await expectApiError(client.beta.sessions.create({ ...base, budget: budget('25.00') }), BadRequestError, badField('budget.max_list_cost.amount'));
     await expectApiError(client.beta.sessions.create({ ...base, resources: [{ type: 'file', file_id: 'file_missing' }] }), NotFoundError, { status: 404, type: 'not_found_error' });
     await expectApiError(

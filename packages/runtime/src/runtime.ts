@@ -4,6 +4,7 @@ import {
   DEFAULT_PRICES,
   DEFAULT_PROVIDER_TABLE,
   Harness,
+  priceOf,
   ProviderRouter,
   type HarnessConfig,
   type ModelRouter,
@@ -95,9 +96,9 @@ export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
   const agents = new Agents(store);
   const environments = new Environments(store);
   const files = new Files(store, new FsBlobStore(join(config.dataDir, 'files')), config.maxFileBytes ?? 512 * 1024 * 1024);
-  const events = new SessionEvents(store, files, waker, async (caller, id) => (await environments.find(caller, id))?.config.type);
   const prices = config.prices ?? DEFAULT_PRICES;
-  const sessions = new Sessions(store, agents, environments, files, events, waker);
+  const events = new SessionEvents(store, files, waker, async (caller, id) => (await environments.find(caller, id))?.config.type);
+  const sessions = new Sessions(store, agents, environments, files, events, waker, (modelId) => priceOf(prices, modelId) !== undefined);
   const previews = new PreviewHub();
   const runtime: Runtime = {
     store,

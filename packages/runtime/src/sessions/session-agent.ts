@@ -1,5 +1,6 @@
 import {
   invalidRequest,
+  notFound,
   type Agent,
   type AgentTool,
   type Multiagent,
@@ -67,7 +68,7 @@ export async function resolveSessionAgent(ref: SessionAgentRefT, lookup: AgentLo
   const id = typeof ref === 'string' ? ref : ref.id;
   const version = typeof ref === 'string' ? undefined : ref.version;
   const agent = await lookup(id, version);
-  if (!agent) throw invalidRequest(`agent: ${id}${version ? ` version ${version}` : ''} does not exist`, { error_code: 'agent_not_found' });
+  if (!agent) throw notFound(version ? `agent ${id} version` : 'agent', version ? String(version) : id);
   if (agent.archived_at) throw invalidRequest(`agent: ${id} is archived and cannot be used by new sessions`);
   let resolved: Agent = agent;
   if (typeof ref !== 'string' && ref.type === 'agent_with_overrides') {

@@ -34,10 +34,15 @@ export class Sessions {
     private readonly files: Files,
     private readonly events: SessionEvents,
     private readonly waker: Waker,
+    /** Whether a model has a list price, so that a budget can be enforced on it. */
+    private readonly priced: (modelId: string) => boolean,
   ) {}
 
   async create(caller: Caller, params: SessionCreateParamsT): Promise<Session> {
     const agent = await resolveSessionAgent(params.agent, this.agents.lookup(caller));
+    if (params.budget && !this.priced(agent.model.id)) {
+      throw invalidRequest(`budget: model_not_budgetable: ${agent.model.id} has no list price, so a budget cannot be enforced on it; add it to the price table`);
+    }
     const environment = await this.environments.retrieve(caller, params.environment_id);
     if (environment.archived_at) {
       throw new LonghandError('environment_archived', `environment ${environment.id} is archived and cannot be used by new sessions`);
