@@ -78,7 +78,7 @@ describe('tenancy', () => {
       const absent = await expectApiError(withForeign(missing), kind, { status: seen.status!, type: seen.type! });
       expect(seen.apiMessage!.replace(foreign, 'ID')).toBe(absent.apiMessage!.replace(missing, 'ID'));
     };
-    await missingLike((id) => b.beta.sessions.create({ agent: id, environment_id: ownEnvironment.id }), a.agent, 'agent_missing', BadRequestError);
+    await missingLike((id) => b.beta.sessions.create({ agent: id, environment_id: ownEnvironment.id }), a.agent, 'agent_missing', NotFoundError);
     await missingLike((id) => b.beta.sessions.create({ agent: ownAgent.id, environment_id: id }), a.environment, 'env_missing', NotFoundError);
     await missingLike(
       (id) => b.beta.sessions.create({ agent: ownAgent.id, environment_id: ownEnvironment.id, resources: [{ type: 'file', file_id: id }] }),

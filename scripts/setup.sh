@@ -30,3 +30,6 @@ if [ ${#packages[@]} -gt 0 ]; then
 fi
 
 npm ci --no-audit --no-fund
+
+# The web console that `longhand serve` shows at http://127.0.0.1:4680/ (the API works without it).
+npm run build:console

@@ -22,6 +22,19 @@ if (extra.length === 0) {
   const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { cwd: root, stdio: 'inherit' });
   if (tsc.status === 0) passed += 1;
   else failed += 1;
+  // The console is browser code with its own compiler settings (DOM, JSX); it counts as one more.
+  // (Its tests are type-checked by `npm run typecheck -w @longhand/console`.)
+  console.log('> typecheck the console (tsc -p packages/console --noEmit)');
+  const consoleTsc = spawnSync('npx', ['tsc', '-p', 'packages/console/tsconfig.json', '--noEmit'], { cwd: root, stdio: 'inherit' });
+  if (consoleTsc.status === 0) passed += 1;
+  else failed += 1;
+}
+
+// The console's browser tests load its build; build it once here (they rebuild a stale one
+// themselves when run alone). A failed build fails those tests, so it is not counted apart.
+if (extra.length === 0) {
+  console.log('> build the console (vite build)');
+  spawnSync('npm', ['run', 'build:console'], { cwd: root, stdio: 'inherit' });
 }
 
 console.log('> vitest run');

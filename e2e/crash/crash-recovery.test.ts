@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
@@ -57,6 +57,7 @@ describe('crash recovery', () => {
   it(`finishes every session exactly once although the server is SIGKILLed ${KILLS} times`, { timeout: 900_000 }, async () => {
     provider = await startScriptedServer(script as never);
     dataDir = await mkdtemp(join(tmpdir(), 'longhand-crash-'));
+    await chmod(dataDir, 0o711);
     const config = join(dataDir, 'config.json');
     await writeFile(config, JSON.stringify({ models: { providers: { scripted: { type: 'anthropic', baseURL: provider.url, apiKey: 'k' } }, default: 'scripted' } }));
     server = new ServerProcess(await freePort(), join(dataDir, 'data'), { LONGHAND_API_KEY: ADMIN }, ['--config', config]);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic, { type ClientOptions } from '@anthropic-ai/sdk';
@@ -57,6 +57,8 @@ export const CONTROL_PLANE: TestServerOptions = { role: 'api' };
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
   const { heartbeatMs, ...config } = options;
   const dataDir = await mkdtemp(join(tmpdir(), 'longhand-e2e-'));
+  // Sandboxes run as their own uids and must be able to pass through to their files.
+  await chmod(dataDir, 0o711);
   const adminKey = `lh_admin_${randomBytes(16).toString('hex')}`;
   const runtime = await createRuntime({ ...config, dataDir, adminKey });
   const app = createApp(runtime, heartbeatMs === undefined ? {} : { heartbeatMs });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,7 @@ beforeAll(async () => {
     return { text: `# Answer\nYou said **${view.lastUserText}** (call ${call}).`, chunks: 3 };
   });
   dataDir = await mkdtemp(join(tmpdir(), 'longhand-cli-'));
+  await chmod(dataDir, 0o711);
   runtime = await createRuntime({
     dataDir,
     models: { providers: { scripted: { type: 'anthropic', baseURL: provider.url, apiKey: 'k' } }, models: [], default: 'scripted' },

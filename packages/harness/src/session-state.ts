@@ -51,6 +51,9 @@ export interface UsageTotals {
   cache_creation_input_tokens: number;
   /** Exact list cost in micro-dollars. */
   costMicros: number;
+  /** Server-side tool requests made (web_search, web_fetch). */
+  webSearchRequests: number;
+  webFetchRequests: number;
 }
 
 const CLIENT_QUEUED = new Set(['user.message', 'user.interrupt', 'user.tool_confirmation', 'system.message']);
@@ -91,7 +94,15 @@ export class SessionState {
   /** Compactions since the model last produced a message or a tool call. */
   consecutiveCompactions = 0;
   lastIdle: StopReason | undefined;
-  readonly usage: UsageTotals = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0, costMicros: 0 };
+  readonly usage: UsageTotals = {
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: 0,
+    costMicros: 0,
+    webSearchRequests: 0,
+    webFetchRequests: 0,
+  };
   /** The latest compaction: its summary and the last seq it covers. */
   compaction: { summary: string; throughSeq: number } | undefined;
   /** The latest outcome, when one was defined. */
@@ -124,7 +135,13 @@ export class SessionState {
     }
     if (RESULTS.has(event.type)) {
       const use = this.toolUses.get(refOf(event) ?? '');
-      if (use && !use.result) use.result = stored;
+      if (use && !use.result) {
+        use.result = stored;
+        if (event.type === 'agent.tool_result' && use.permission !== 'deny' && use.confirmation?.result !== 'deny') {
+          if (use.name === 'web_search') this.usage.webSearchRequests += 1;
+          if (use.name === 'web_fetch') this.usage.webFetchRequests += 1;
+        }
+      }
       return;
     }
     switch (event.type) {

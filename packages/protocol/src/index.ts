@@ -64,6 +64,7 @@ export {
   EventStreamQuery,
   PlainQuery,
   FileListQuery,
+  WorkspacePathQuery,
 } from './schema/query.js';
 export type { ResourceListQueryT, SessionListQueryT, EventListQueryT } from './schema/query.js';
 export type {

@@ -20,6 +20,9 @@ import { Auth } from './auth/auth.js';
 import { Environments } from './environments/environments.js';
 import { FsBlobStore } from './files/blob-store.js';
 import { Files } from './files/files.js';
+import { Hands, type HandsConfig } from './hands/hands.js';
+import { BUILTIN_TOOL_NAMES, SandboxTools } from './hands/sandbox-tools.js';
+import { WorkspaceBrowser } from './hands/workspace-browser.js';
 import { NO_TOOLS } from './no-tools.js';
 import { PreviewHub } from './previews.js';
 import { Scheduler, type SessionRunner } from './scheduler/scheduler.js';
@@ -42,7 +45,9 @@ export interface RuntimeConfig {
   models?: ProviderTable | ModelRouter;
   /** List prices for budgets and `usage.list_cost`. */
   prices?: PriceTable;
-  /** Runs the built-in tools; without one, the model is offered none. */
+  /** How sessions' built-in tools run: in bubblewrap sandboxes (default), unsandboxed, or not at all. */
+  hands?: HandsConfig;
+  /** Runs the built-in tools instead of the sandboxed toolset (tests of the harness). */
   tools?: ToolExecutor;
   /** Names of the built-in tools `tools` implements. */
   builtinTools?: readonly string[];
@@ -67,6 +72,10 @@ export interface Runtime {
   readonly events: SessionEvents;
   readonly scheduler: Scheduler | undefined;
   readonly previews: PreviewHub;
+  /** Sessions' sandboxes; undefined in an API-only process or with `hands.sandbox: 'none'`. */
+  readonly hands: Hands | undefined;
+  /** Read-only access to sessions' files; undefined without sandboxes. */
+  readonly workspaces: WorkspaceBrowser | undefined;
   readonly prices: PriceTable;
   readonly config: RuntimeConfig;
   /** Stops the scheduler (draining when asked) and closes the store. */
@@ -97,9 +106,22 @@ export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
   const environments = new Environments(store);
   const files = new Files(store, new FsBlobStore(join(config.dataDir, 'files')), config.maxFileBytes ?? 512 * 1024 * 1024);
   const prices = config.prices ?? DEFAULT_PRICES;
+  let hands: Hands | undefined;
   const events = new SessionEvents(store, files, waker, async (caller, id) => (await environments.find(caller, id))?.config.type);
-  const sessions = new Sessions(store, agents, environments, files, events, waker, (modelId) => priceOf(prices, modelId) !== undefined);
+  const sessions = new Sessions(store, agents, environments, files, events, waker, (modelId) => priceOf(prices, modelId) !== undefined, async (id) => {
+    await hands?.destroy(id);
+  });
   const previews = new PreviewHub();
+  const log = config.log ?? (() => undefined);
+  if (role !== 'api' && !config.tools && !config.runner) {
+    try {
+      hands = await Hands.create(config.hands ?? {}, config.dataDir, store, files, log);
+    } catch (error) {
+      await store.close();
+      unlock?.();
+      throw error;
+    }
+  }
   const runtime: Runtime = {
     store,
     auth,
@@ -113,9 +135,12 @@ export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
     },
     previews,
     prices,
+    hands,
+    workspaces: hands ? new WorkspaceBrowser((id) => hands!.workspaces.mount(id)) : undefined,
     config,
     async close(options) {
       await scheduler?.stop(options);
+      await hands?.close();
       await store.close();
       unlock?.();
     },
@@ -135,8 +160,8 @@ function harnessRunner(runtime: Runtime, config: RuntimeConfig): SessionRunner {
     log: runtime.store.events,
     sessions: runtime.store.sessions,
     models: 'resolve' in models ? models : new ProviderRouter(models),
-    tools: config.tools ?? NO_TOOLS,
-    builtinTools: config.tools ? (config.builtinTools ?? []) : [],
+    tools: config.tools ?? (runtime.hands ? new SandboxTools(runtime.hands, undefined) : NO_TOOLS),
+    builtinTools: config.tools ? (config.builtinTools ?? []) : runtime.hands ? BUILTIN_TOOL_NAMES : [],
     prices: runtime.prices,
     previews: runtime.previews,
     config: { ...DEFAULT_HARNESS_CONFIG, ...config.harness },

@@ -84,7 +84,11 @@ export type SandboxErrorCode =
   | 'outside_workspace'
   | 'too_large'
   | 'unavailable'
-  | 'closed';
+  | 'closed'
+  /** A write to a read-only location (`/mnt/session/uploads`, a read-only file system). */
+  | 'read_only'
+  /** Any other failure of a file operation (permissions, a full disk, a special file). */
+  | 'io_error';
 
 /** Local errors of the sandbox package, each with a code and whether a retry may help. */
 export class SandboxError extends Error {

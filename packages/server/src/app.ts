@@ -2,6 +2,7 @@ import { LonghandError } from '@longhand/protocol';
 import type { Runtime } from '@longhand/runtime';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { consoleHandler, type ConsoleOptions } from './console.js';
 import type { AppEnv } from './env.js';
 import { errorResponse } from './errors.js';
 import { authenticate } from './middleware/auth.js';
@@ -10,6 +11,7 @@ import { agentRoutes } from './routes/agents.js';
 import { environmentRoutes } from './routes/environments.js';
 import { fileRoutes } from './routes/files.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { workspaceRoutes } from './routes/workspace.js';
 
 export interface AppOptions {
   /** Serve the API under this path prefix as well as at the root (spec 1.1). */
@@ -19,6 +21,8 @@ export interface AppOptions {
   heartbeatMs?: number;
   maxStreamBufferBytes?: number;
   log?: (message: string) => void;
+  /** The web console served at `/` (default: the build in `packages/console/dist`); `false` serves none. */
+  console?: ConsoleOptions | false;
 }
 
 /**
@@ -32,7 +36,10 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Hono<AppE
 
   api.use('*', requestId());
   api.onError((error, c) => errorResponse(error, c.get('requestId') ?? 'req_unknown', options.log));
-  api.notFound((c) =>
+  // Paths no API route takes may be pages of the web console; API paths keep their JSON 404.
+  const serveConsole = options.console === false ? undefined : consoleHandler(options.console);
+  api.notFound(async (c) =>
+    (await serveConsole?.(c.req.raw)) ??
     errorResponse(new LonghandError('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), c.get('requestId')),
   );
   api.get('/health', (c) => c.json({ status: 'ok' }));
@@ -49,6 +56,7 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Hono<AppE
   api.route('/v1/agents', agentRoutes(runtime));
   api.route('/v1/environments', environmentRoutes(runtime));
   api.route('/v1/files', fileRoutes(runtime));
+  api.route('/v1/sessions', workspaceRoutes(runtime));
   api.route('/v1/sessions', sessionRoutes(runtime, {
     heartbeatMs: options.heartbeatMs ?? 15_000,
     maxBufferedBytes: options.maxStreamBufferBytes ?? 16 * 1024 * 1024,

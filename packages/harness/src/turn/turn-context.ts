@@ -87,6 +87,7 @@ export class TurnContext {
           cache_read_input_tokens: u.cache_read_input_tokens,
           cache_creation: { ephemeral_5m_input_tokens: u.cache_creation_input_tokens },
           list_cost: { amount: centsOf(u.costMicros), currency: 'USD' },
+          server_tool_use: { web_search_requests: u.webSearchRequests, web_fetch_requests: u.webFetchRequests },
         },
         budget: this.session.budget,
       },

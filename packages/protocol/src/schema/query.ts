@@ -74,6 +74,8 @@ export const EventStreamQuery = z.strictObject({
 
 export const PlainQuery = z.strictObject({ beta: str });
 
+export const WorkspacePathQuery = z.strictObject({ beta: str, path: z.string().min(1).max(4096).optional(), page: str, limit: limitOf(1000) });
+
 export const FileListQuery = z.strictObject({ ...base, scope_id: str, ids: z.array(z.string()).max(100).optional() });
 
 export type ResourceListQueryT = z.output<typeof ResourceListQuery>;

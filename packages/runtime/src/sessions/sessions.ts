@@ -36,6 +36,8 @@ export class Sessions {
     private readonly waker: Waker,
     /** Whether a model has a list price, so that a budget can be enforced on it. */
     private readonly priced: (modelId: string) => boolean,
+    /** Frees what a deleted session held outside the store (its sandbox and files). */
+    private readonly release: (sessionId: string) => Promise<void> = async () => undefined,
   ) {}
 
   async create(caller: Caller, params: SessionCreateParamsT): Promise<Session> {
@@ -203,6 +205,7 @@ export class Sessions {
     }
     await this.store.sessions.delete(id);
     await this.files.deleteSessionFiles(caller, id);
+    await this.release(id);
     await this.store.documents.deleteChildren(SESSION_SECRET, id);
     return { id, type: 'session_deleted' };
   }

@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import {
+  createBubblewrapProvider,
+  DEFAULT_UID_RANGE,
+  DirWorkspaceStore,
+  guardedFetch,
+  LocalProvider,
+  probeHost,
+  SandboxManager,
+  type Sandbox,
+  type SandboxLimits,
+  type SandboxProvider,
+  type WorkspaceStore,
+} from '@longhand/sandbox';
+import type { Environment } from '@longhand/protocol';
+import type { Fetcher } from '@longhand/tools';
+import type { Store } from '@longhand/store';
+import type { Files } from '../files/files.js';
+import { EgressProxies, policyFor } from './egress.js';
+import { Uploads } from './uploads.js';
+
+export interface HandsConfig {
+  /**
+   * `bubblewrap` (the default) isolates every session; `unsandboxed` runs agent commands on the
+   * host unconfined and must be chosen explicitly; `none` offers agents no built-in tools.
+   */
+  sandbox?: 'bubblewrap' | 'unsandboxed' | 'none';
+  /** A sandbox with no call for this long is suspended: no process left, files kept. */
+  idleTimeoutMs?: number;
+  /** Limits of every sandbox. */
+  limits?: SandboxLimits;
+}
+
+/**
+ * The hands of every session this process runs: a sandbox per session (started on demand,
+ * suspended when idle, its files kept on disk), its egress proxy applying the environment's
+ * network policy, and its uploaded files put in place.
+ */
+export class Hands {
+  private readonly uploads: Uploads;
+  private readonly proxies: EgressProxies;
+
+  private constructor(
+    readonly kind: 'bubblewrap' | 'unsandboxed',
+    readonly manager: SandboxManager,
+    readonly workspaces: WorkspaceStore,
+    private readonly root: string,
+    private readonly store: Store,
+    files: Files,
+    idleMs: number,
+    private readonly log: (message: string) => void,
+  ) {
+    this.uploads = new Uploads(files, (id) => this.sessionDir(id));
+    this.proxies = new EgressProxies((id) => this.sessionDir(id), manager, idleMs, log);
+  }
+
+  /**
+   * Sets the hands up, or returns undefined for `sandbox: 'none'`.
+   * @throws SandboxError when bubblewrap is missing (its message says how to install it).
+   */
+  static async create(config: HandsConfig, dataDir: string, store: Store, files: Files, log: (message: string) => void): Promise<Hands | undefined> {
+    const choice = config.sandbox ?? 'bubblewrap';
+    if (choice === 'none') return undefined;
+    const root = await sandboxRoot(dataDir, choice === 'bubblewrap' && probeHost().root, log);
+    const idleMs = config.idleTimeoutMs ?? 5 * 60_000;
+    let provider: SandboxProvider;
+    let workspaces: WorkspaceStore;
+    if (choice === 'unsandboxed') {
+      log('WARNING: sandboxing is OFF (--sandbox unsandboxed): agent commands run on this host as this user, with no isolation.');
+      workspaces = new DirWorkspaceStore({ root, uids: 'self' });
+      provider = new LocalProvider({ root, acknowledgeNoIsolation: true, logger: { warn: log } });
+    } else {
+      workspaces = new DirWorkspaceStore({ root, uids: probeHost().root ? DEFAULT_UID_RANGE : 'self' });
+      provider = await createBubblewrapProvider({
+        root,
+        store: workspaces,
+        ...(config.limits ? { limits: config.limits } : {}),
+        logger: { info: log, warn: (message) => log(`warning: ${message}`) },
+      });
+    }
+    const manager = new SandboxManager({ provider, idleTimeoutMs: idleMs });
+    return new Hands(choice, manager, workspaces, root, store, files, idleMs, log);
+  }
+
+  /** The session's running sandbox, with its network and files in place. */
+  async sandbox(sessionId: string): Promise<Sandbox> {
+    const record = await this.store.sessions.get(sessionId);
+    if (!record) throw new Error(`session ${sessionId} no longer exists`);
+    const caller = { workspaceId: record.workspaceId, keyId: null, admin: true };
+    const environment = await this.environment(record.session.environment_id);
+    const proxySocketPath = await this.proxies.ensure(sessionId, policyFor(environment, record.session.agent));
+    const uploadsDir = await this.uploads.hostDir(caller, record.session);
+    const sandbox = await this.manager.acquire(sessionId, { proxySocketPath, uploadsDir });
+    await this.uploads.placeOthers(caller, record.session, sandbox);
+    return sandbox;
+  }
+
+  /** A fetch for server-side web_fetch that applies the session's network policy. */
+  fetcherFor(sessionId: string): Fetcher {
+    return async (url, options) => {
+      const record = await this.store.sessions.get(sessionId);
+      if (!record) throw new Error(`session ${sessionId} no longer exists`);
+      const environment = await this.environment(record.session.environment_id);
+      const response = await guardedFetch(url, { policy: policyFor(environment, record.session.agent), maxBytes: options.maxBytes, signal: options.signal });
+      return { status: response.status, contentType: response.headers['content-type'] ?? null, body: response.body, finalUrl: response.url };
+    };
+  }
+
+  /** Stops the session's sandbox and deletes its files for good (the session was deleted). */
+  async destroy(sessionId: string): Promise<void> {
+    await this.manager.close(sessionId);
+    await this.proxies.close(sessionId);
+    await this.manager.destroy(sessionId).catch((error: unknown) => this.log(`could not delete the sandbox of ${sessionId}: ${(error as Error).message}`));
+    await rm(this.sessionDir(sessionId), { recursive: true, force: true });
+  }
+
+  async close(): Promise<void> {
+    await this.manager.closeAll();
+    await this.proxies.closeAll();
+  }
+
+  private sessionDir(sessionId: string): string {
+    return join(this.root, 'sessions', sessionId);
+  }
+
+  private async environment(id: string): Promise<Environment | undefined> {
+    return (await this.store.documents.get<Environment>('environment', id))?.body;
+  }
+}
+
+/** Whether every directory above `path` lets other users pass through (execute bit for others). */
+function traversable(path: string): boolean {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    try {
+      if ((statSync(dir).mode & 0o001) === 0) return false;
+    } catch {
+      return false;
+    }
+    if (dir === dirname(dir)) return true;
+  }
+}
+
+/**
+ * Where sandboxes' files live: `<dataDir>/sandbox`, unless sandboxes run as other uids (the
+ * server is root) and cannot pass through a directory above it (a data directory in `/root`, or
+ * in a private temporary directory). Then `/var/lib/longhand/sandbox/<hash of the data dir>`,
+ * noted in `<dataDir>/sandbox.location`. The data directory itself is never opened up: it holds
+ * the database.
+ */
+async function sandboxRoot(dataDir: string, separateUids: boolean, log: (message: string) => void): Promise<string> {
+  const preferred = join(resolve(dataDir), 'sandbox');
+  await mkdir(dataDir, { recursive: true });
+  if (!separateUids || traversable(preferred)) {
+    await mkdir(preferred, { recursive: true, mode: 0o711 });
+    return preferred;
+  }
+  const digest = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16);
+  const fallback = join('/var/lib/longhand/sandbox', digest);
+  for (const dir of ['/var/lib/longhand', '/var/lib/longhand/sandbox', fallback]) await mkdir(dir, { recursive: true, mode: 0o711 });
+  await writeFile(join(dataDir, 'sandbox.location'), `${fallback}\n`);
+  log(`sandbox files go to ${fallback}: sandbox users cannot pass through a directory above ${preferred}`);
+  return fallback;
+}
