@@ -59,6 +59,8 @@ export interface Documents {
    * Returns false when `expectOrd` is given and the stored ord differs, or the document is gone.
    */
   update<T>(kind: string, id: string, update: DocumentUpdate<T>, expectOrd?: number): Promise<boolean>;
+  /** Documents of a kind in every workspace, by id, after `afterId` (housekeeping such as GC). */
+  listKind<T>(kind: string, afterId: string | undefined, limit: number): Promise<Array<DocumentRow<T>>>;
   /** Deletes a document and every document whose parent it is. Returns false when it did not exist. */
   delete(kind: string, id: string): Promise<boolean>;
   /** Deletes the children of a parent of a kind. */

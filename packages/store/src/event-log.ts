@@ -103,6 +103,13 @@ export interface EventLog {
   findByRef(sessionId: string, refId: string): Promise<StoredEvent[]>;
   /** The seq of the session's last event, 0 for an empty log. */
   headSeq(sessionId: string): Promise<number>;
+  /**
+   * Copies the events of `sourceId` up to `throughSeq` (ids, times and bookkeeping unchanged)
+   * into the empty log of `targetId`, and brings the target's session row in step with them
+   * (status, usage, seq), in one transaction: the start of a fork.
+   * @throws Error when the target's log is not empty.
+   */
+  copyPrefix(sourceId: string, targetId: string, throughSeq: number): Promise<number>;
   /** Delivers every event with seq > `afterSeq`, now and as they are appended (redeliveries included). */
   subscribe(sessionId: string, afterSeq: number, listener: SubscriptionListener): Subscription;
 }

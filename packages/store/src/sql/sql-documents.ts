@@ -115,6 +115,14 @@ export class SqlDocuments implements Documents {
     return rows.map((row) => toDocument<T>(row));
   }
 
+  async listKind<T>(kind: string, afterId: string | undefined, limit: number): Promise<Array<DocumentRow<T>>> {
+    const rows = await this.driver.all<Row>(
+      `SELECT ${COLUMNS} FROM documents WHERE kind = ? AND id > ? ORDER BY id LIMIT ?`,
+      [kind, afterId ?? '', limit],
+    );
+    return rows.map((row) => toDocument<T>(row));
+  }
+
   async update<T>(kind: string, id: string, update: DocumentUpdate<T>, expectOrd?: number): Promise<boolean> {
     const sets = ['body = ?'];
     const params: unknown[] = [JSON.stringify(update.body)];

@@ -128,6 +128,26 @@ export class SqlEventLog implements EventLog {
     return rows[0] ? Number(rows[0].last_seq) : 0;
   }
 
+  async copyPrefix(sourceId: string, targetId: string, throughSeq: number): Promise<number> {
+    return this.driver.transaction(async (tx) => {
+      const target = await tx.all<{ last_seq: number | string }>(`SELECT last_seq FROM sessions WHERE id = ?`, [targetId]);
+      if (!target[0]) throw notFound('session', targetId);
+      if (Number(target[0].last_seq) !== 0) throw new Error(`cannot copy events into session ${targetId}: its log is not empty`);
+      const copied = await tx.run(
+        `INSERT INTO events (session_id, ${COLUMNS}, ref_id)
+         SELECT ?, ${COLUMNS}, ref_id FROM events WHERE session_id = ? AND seq <= ? ORDER BY seq`,
+        [targetId, sourceId, throughSeq],
+      );
+      await tx.run(`UPDATE sessions SET last_seq = ? WHERE id = ?`, [copied, targetId]);
+      const rows = await tx.all<EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE session_id = ? AND redelivery = 0 AND type IN (?, ?, ?, ?, ?) ORDER BY seq`,
+        [targetId, 'session.status_running', 'session.status_idle', 'session.status_rescheduled', 'session.status_terminated', 'session.usage'],
+      );
+      await applyProjections(tx, targetId, rows.map(rowToEvent), { status: 'idle', runningSince: null });
+      return copied;
+    });
+  }
+
   subscribe(sessionId: string, afterSeq: number, listener: SubscriptionListener): Subscription {
     if (this.closed) {
       queueMicrotask(() => listener.onError?.(new StoreClosedError()));

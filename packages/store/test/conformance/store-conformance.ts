@@ -97,6 +97,31 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         expect(await store.events.findByRef(session.id, 'sevt_other')).toEqual([]);
       });
 
+      it('copies a prefix of a log into a new session, with its status and usage', async () => {
+        const source = await newSession();
+        const [queued] = await store.events.append(source.id, [{ body: text('q'), processedAt: null }]);
+        await store.events.append(source.id, [
+          { body: { type: 'session.status_running' } },
+          { processed: queued!.event.id },
+          { body: { type: 'session.usage', usage: { input_tokens: 7 } } },
+          { body: { type: 'session.status_idle', stop_reason: { type: 'end_turn' }, stop_details: null } },
+        ]);
+        await store.events.append(source.id, [{ body: text('after the checkpoint') }]);
+        const target = await newSession();
+        expect(await store.events.copyPrefix(source.id, target.id, 5)).toBe(5);
+        const copied = await store.events.read(target.id, { withRedeliveries: true });
+        const original = await store.events.read(source.id, { withRedeliveries: true });
+        expect(copied).toEqual(original.slice(0, 5));
+        const record = (await store.sessions.get(target.id))!;
+        expect([record.lastSeq, record.session.status, record.session.usage.input_tokens]).toEqual([5, 'idle', 7]);
+        expect((await store.events.findByRef(target.id, 'x'))).toEqual([]);
+        // Appends go on after the copied prefix.
+        const [next] = await store.events.append(target.id, [{ body: text('fork only') }]);
+        expect(next!.seq).toBe(6);
+        expect(await store.events.headSeq(source.id)).toBe(6);
+        await expect(store.events.copyPrefix(source.id, target.id, 5)).rejects.toThrow(/not empty/);
+      });
+
       it('gives concurrent appends to one session contiguous, unique seqs', async () => {
         const session = await newSession();
         await Promise.all(Array.from({ length: 50 }, (_, i) => store.events.append(session.id, [{ body: text(String(i)) }, { body: text(`${i}b`) }])));
@@ -324,6 +349,16 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         await store.documents.insert(doc('env_4', 'same'));
         const all = await store.documents.list('environment', { workspaceId: 'wrkspc_a', limit: 10, includeArchived: true });
         expect(all.map((d) => d.id).sort()).toEqual(['env_1', 'env_4']);
+      });
+
+      it('list one kind across workspaces by id, page by page', async () => {
+        await store.documents.insert(doc('env_b', 'b', { workspaceId: 'wrkspc_x' }));
+        await store.documents.insert(doc('env_a', 'a', { workspaceId: 'wrkspc_y' }));
+        await store.documents.insert(doc('env_c', 'c'));
+        const first = await store.documents.listKind('environment', undefined, 2);
+        expect(first.map((d) => d.id)).toEqual(['env_a', 'env_b']);
+        const rest = await store.documents.listKind('environment', 'env_b', 2);
+        expect(rest.map((d) => d.id)).toEqual(['env_c']);
       });
 
       it('order children by ord and delete them with their parent', async () => {
