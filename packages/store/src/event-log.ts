@@ -110,6 +110,12 @@ export interface EventLog {
    * @throws Error when the target's log is not empty.
    */
   copyPrefix(sourceId: string, targetId: string, throughSeq: number): Promise<number>;
+  /**
+   * Loads events read elsewhere (an imported archive) into the empty log of `sessionId`, as they
+   * were: seqs must run 1..n. The session row is brought in step as by `copyPrefix`.
+   * @throws Error when the log is not empty or the seqs do not run 1..n.
+   */
+  load(sessionId: string, events: readonly StoredEvent[]): Promise<void>;
   /** Delivers every event with seq > `afterSeq`, now and as they are appended (redeliveries included). */
   subscribe(sessionId: string, afterSeq: number, listener: SubscriptionListener): Subscription;
 }

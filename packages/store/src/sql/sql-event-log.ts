@@ -148,6 +148,33 @@ export class SqlEventLog implements EventLog {
     });
   }
 
+  async load(sessionId: string, events: readonly StoredEvent[]): Promise<void> {
+    events.forEach((stored, index) => {
+      if (stored.seq !== index + 1) throw new Error(`cannot load events: seq ${stored.seq} where ${index + 1} was expected`);
+    });
+    await this.driver.transaction(async (tx) => {
+      const target = await tx.all<{ last_seq: number | string }>(`SELECT last_seq FROM sessions WHERE id = ?`, [sessionId]);
+      if (!target[0]) throw notFound('session', sessionId);
+      if (Number(target[0].last_seq) !== 0) throw new Error(`cannot load events into session ${sessionId}: its log is not empty`);
+      for (const stored of events) {
+        const { id, processed_at: processedAt, ...body } = stored.event;
+        await tx.run(`INSERT INTO events (session_id, ${COLUMNS}, ref_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+          sessionId,
+          stored.seq,
+          id,
+          stored.event.type,
+          processedAt,
+          stored.redelivery ? 1 : 0,
+          JSON.stringify(body),
+          stored.internal === null ? null : JSON.stringify(stored.internal),
+          stored.redelivery ? null : refOf(body as EventBody),
+        ]);
+      }
+      await tx.run(`UPDATE sessions SET last_seq = ? WHERE id = ?`, [events.length, sessionId]);
+      await applyProjections(tx, sessionId, events.filter((e) => !e.redelivery), { status: 'idle', runningSince: null });
+    });
+  }
+
   subscribe(sessionId: string, afterSeq: number, listener: SubscriptionListener): Subscription {
     if (this.closed) {
       queueMicrotask(() => listener.onError?.(new StoreClosedError()));

@@ -122,6 +122,24 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
         await expect(store.events.copyPrefix(source.id, target.id, 5)).rejects.toThrow(/not empty/);
       });
 
+      it('loads a log read elsewhere into an empty session, exactly as it was', async () => {
+        const source = await newSession();
+        const [queued] = await store.events.append(source.id, [{ body: text('q'), processedAt: null }]);
+        await store.events.append(source.id, [
+          { body: { type: 'session.status_running' } },
+          { processed: queued!.event.id },
+          { body: { type: 'agent.custom_tool_use', name: 't', input: {} }, internal: { note: 'kept' } },
+        ]);
+        const events = await store.events.read(source.id, { withRedeliveries: true });
+        const target = await newSession();
+        await store.events.load(target.id, events);
+        expect(await store.events.read(target.id, { withRedeliveries: true })).toEqual(events);
+        expect((await store.sessions.get(target.id))!.session.status).toBe('running');
+        await expect(store.events.load(target.id, events)).rejects.toThrow(/not empty/);
+        const other = await newSession();
+        await expect(store.events.load(other.id, events.slice(1))).rejects.toThrow(/seq 2 where 1/);
+      });
+
       it('gives concurrent appends to one session contiguous, unique seqs', async () => {
         const session = await newSession();
         await Promise.all(Array.from({ length: 50 }, (_, i) => store.events.append(session.id, [{ body: text(String(i)) }, { body: text(`${i}b`) }])));
