@@ -1,5 +1,6 @@
 import type { EvaluatedPermission, SessionEvent, StopReason } from '@longhand/protocol';
 import type { StoredEvent } from '@longhand/store';
+import { effectiveEvents } from './effective-log.js';
 
 /** Where a session stands between turns, as its log says. */
 export type Phase =
@@ -110,6 +111,27 @@ export class SessionState {
   /** Seq of the `span.model_request_end` of the last successful response (for token estimates). */
   lastInputTokens = 0;
   lastInputSeq = 0;
+
+  /**
+   * The state of a whole log, restores included: the conversation and the turn are those of the
+   * effective history, while usage counts every request ever made (what was spent stays spent).
+   */
+  static load(events: readonly StoredEvent[]): SessionState {
+    const state = new SessionState();
+    const kept = new Set(effectiveEvents(events).map((e) => e.seq));
+    for (const stored of events) {
+      if (kept.has(stored.seq)) state.apply(stored);
+      else state.countUsage(stored);
+    }
+    return state;
+  }
+
+  /** Counts the usage of an event that is not part of the effective history. */
+  private countUsage(stored: StoredEvent): void {
+    const { event } = stored;
+    if (event.type === 'span.model_request_end') this.addUsage(event.model_usage, Number(stored.internal?.cost_micros ?? 0));
+    if (event.type === 'span.outcome_evaluation_end') this.addUsage(event.usage, Number(stored.internal?.cost_micros ?? 0));
+  }
 
   apply(stored: StoredEvent): void {
     if (stored.seq <= this.lastSeq) return;

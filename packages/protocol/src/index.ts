@@ -51,8 +51,23 @@ export type {
   EnvironmentCreateParamsT,
   EnvironmentUpdateParamsT,
 } from './schema/environment.js';
-export { SessionCreateParams, SessionUpdateParams, SessionResourceParams, FileResourceAddParams } from './schema/session.js';
-export type { SessionAgentRefT, SessionResourceParamsT, SessionCreateParamsT, SessionUpdateParamsT } from './schema/session.js';
+export {
+  SessionCreateParams,
+  SessionUpdateParams,
+  SessionResourceParams,
+  FileResourceAddParams,
+  SessionForkParams,
+  SessionRestoreParams,
+  CheckpointCreateParams,
+} from './schema/session.js';
+export type {
+  SessionAgentRefT,
+  SessionResourceParamsT,
+  SessionCreateParamsT,
+  SessionUpdateParamsT,
+  SessionForkParamsT,
+  SessionRestoreParamsT,
+} from './schema/session.js';
 export { ClientEventParams, SendEventsParams, CLIENT_EVENT_TYPES } from './schema/events.js';
 export type { ClientEventParamsT, UserMessageParamsT, UserDefineOutcomeParamsT, SendEventsParamsT } from './schema/events.js';
 export {
@@ -96,6 +111,7 @@ export type {
   SessionStatus,
   OutcomeEvaluation,
   Session,
+  Checkpoint,
   FileMetadata,
   CursorPage,
   BidirectionalPage,

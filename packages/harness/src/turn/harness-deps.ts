@@ -44,6 +44,11 @@ export interface HarnessDeps {
   prices: PriceTable;
   previews?: PreviewSink;
   config: HarnessConfig;
+  /**
+   * Called when a turn has ended (an idle that does not wait for the client), with the seq of
+   * that idle: the runtime checkpoints the session there. Failures are logged, never thrown.
+   */
+  onTurnEnd?: (sessionId: string, seq: number) => Promise<void>;
   /** Names of the built-in tools this deployment offers. */
   builtinTools: readonly string[];
   logger?: (message: string) => void;

@@ -1,6 +1,5 @@
 import { isLonghandError } from '@longhand/protocol';
 import { isLeaseLost, type Fence, type Subscription } from '@longhand/store';
-import { SessionState } from '../session-state.js';
 import type { HarnessDeps } from './harness-deps.js';
 import { acknowledge, block, closeOrphanSpan, endTurn, interrupt, resume, startTurn, supersede } from './lifecycle.js';
 import { modelStep } from './model-step.js';
@@ -22,12 +21,11 @@ export class Harness {
   constructor(private readonly deps: HarnessDeps) {}
 
   async run(sessionId: string, lease: Fence, signal: AbortSignal): Promise<void> {
-    const state = new SessionState();
-    const turn = new TurnContext(this.deps, sessionId, lease, state);
+    const turn = new TurnContext(this.deps, sessionId, lease);
     await turn.begin();
     let interrupts = new AbortController();
     // Interrupts must reach a model stream or a tool call in flight, so watch the log live.
-    const watch: Subscription = this.deps.log.subscribe(sessionId, state.lastSeq, {
+    const watch: Subscription = this.deps.log.subscribe(sessionId, turn.state.lastSeq, {
       onEvents: (events) => {
         if (events.some((e) => e.event.type === 'user.interrupt' && !e.redelivery)) interrupts.abort(new Error('interrupted'));
       },
@@ -38,6 +36,7 @@ export class Harness {
         if (signal.aborted) return;
         await turn.catchUp();
         if (!(await turn.refreshSession())) return;
+        const state = turn.state;
         const step = nextStep({
           state,
           startSeq: turn.startSeq,
@@ -53,7 +52,7 @@ export class Harness {
           interrupts = new AbortController();
           continue;
         }
-        if (interrupts.signal.aborted && !state.firstPending('user.interrupt')) interrupts = new AbortController();
+        if (interrupts.signal.aborted && !turn.state.firstPending('user.interrupt')) interrupts = new AbortController();
         await this.perform(turn, step, { run: signal, interrupt: interrupts.signal });
       }
       this.deps.logger?.(`session ${sessionId}: stopped a run after ${MAX_STEPS_PER_RUN} steps`);

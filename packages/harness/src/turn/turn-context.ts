@@ -1,8 +1,12 @@
 import { primaryThreadId, type EventBody, type Session, type SessionStatus } from '@longhand/protocol';
 import type { AppendOptions, EventDraft, Fence, StoredEvent } from '@longhand/store';
+import { hasRestore } from '../effective-log.js';
 import { centsOf } from '../pricing.js';
-import type { SessionState } from '../session-state.js';
+import { SessionState } from '../session-state.js';
 import type { HarnessDeps } from './harness-deps.js';
+
+/** Stop reasons after which the turn is over (not waiting for the client or the budget). */
+const TURN_OVER = new Set(['end_turn', 'retries_exhausted', 'refusal']);
 
 /**
  * One run of one session: the fenced writer and the folded state, kept in step. Every append
@@ -14,25 +18,35 @@ export class TurnContext {
   startSeq = 0;
   session!: Session;
 
+  /** The session's state, folded from its log; replaced whole when a restore arrives. */
+  state = new SessionState();
+
   constructor(
     readonly deps: HarnessDeps,
     readonly sessionId: string,
     readonly fence: Fence,
-    readonly state: SessionState,
   ) {}
 
   /** Reads the whole log into the state and notes where this run begins. */
   async begin(): Promise<void> {
-    await this.catchUp();
+    this.state = SessionState.load(await this.readAfter(0));
     this.startSeq = this.state.lastSeq;
   }
 
   /** Reads what the log gained since the state last saw it. */
   async catchUp(): Promise<void> {
-    for (;;) {
-      const batch = await this.deps.log.read(this.sessionId, { afterSeq: this.state.lastSeq, limit: 1000, withRedeliveries: true });
-      for (const stored of batch) this.state.apply(stored);
-      if (batch.length < 1000) return;
+    const fresh = await this.readAfter(this.state.lastSeq);
+    if (hasRestore(fresh)) this.state = SessionState.load(await this.readAfter(0));
+    else for (const stored of fresh) this.state.apply(stored);
+  }
+
+  private async readAfter(seq: number): Promise<StoredEvent[]> {
+    const out: StoredEvent[] = [];
+    for (let after = seq; ; ) {
+      const batch = await this.deps.log.read(this.sessionId, { afterSeq: after, limit: 1000, withRedeliveries: true });
+      out.push(...batch);
+      if (batch.length < 1000) return out;
+      after = batch[batch.length - 1]!.seq;
     }
   }
 
@@ -44,10 +58,19 @@ export class TurnContext {
     return true;
   }
 
-  /** Appends under the lease, then catches the state up. */
+  /**
+   * Appends under the lease, then catches the state up. Every write of the harness goes through
+   * here, so this is also where the end of a turn is noticed (for the automatic checkpoint).
+   */
   async append(drafts: EventDraft[], options: Omit<AppendOptions, 'fence'> = {}): Promise<StoredEvent[]> {
     const stored = await this.deps.log.append(this.sessionId, drafts, { ...options, fence: this.fence });
     await this.catchUp();
+    const ended = stored.find((s) => s.event.type === 'session.status_idle' && TURN_OVER.has(s.event.stop_reason.type));
+    if (ended && this.deps.onTurnEnd) {
+      await this.deps.onTurnEnd(this.sessionId, ended.seq).catch((error: unknown) =>
+        this.deps.logger?.(`session ${this.sessionId}: checkpoint at the end of the turn failed: ${(error as Error).message}`),
+      );
+    }
     return stored;
   }
 

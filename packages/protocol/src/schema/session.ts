@@ -68,3 +68,19 @@ export type SessionAgentRefT = z.output<typeof SessionAgentRef>;
 export type SessionResourceParamsT = z.output<typeof SessionResourceParams>;
 export type SessionCreateParamsT = z.output<typeof SessionCreateParams>;
 export type SessionUpdateParamsT = z.output<typeof SessionUpdateParams>;
+
+/** `POST /v1/sessions/{id}/fork` (Longhand extension). */
+export const SessionForkParams = z.strictObject({
+  checkpoint_id: Id.optional(),
+  title: z.string().max(512).nullish(),
+  metadata: Metadata.optional(),
+});
+
+/** `POST /v1/sessions/{id}/restore` (Longhand extension). */
+export const SessionRestoreParams = z.strictObject({ checkpoint_id: Id });
+
+/** `POST /v1/sessions/{id}/checkpoints` (Longhand extension): an empty body. */
+export const CheckpointCreateParams = z.strictObject({});
+
+export type SessionForkParamsT = z.output<typeof SessionForkParams>;
+export type SessionRestoreParamsT = z.output<typeof SessionRestoreParams>;

@@ -82,6 +82,8 @@ export type EventBody =
   | { type: 'session.status_terminated' }
   | { type: 'session.error'; error: SessionErrorObject }
   | { type: 'session.updated'; title?: string | null; metadata?: Metadata; budget?: BudgetLimit | null; agent?: SessionAgent }
+  // Longhand extension (docs/api-extensions.md): the session was rolled back to a checkpoint.
+  | { type: 'session.restored'; checkpoint_id: string; restored_to_seq: number }
   | { type: 'session.usage'; usage: SessionUsage; budget?: BudgetLimit | null }
   | { type: 'session.thread_status_running'; session_thread_id: string; agent_name: string }
   | { type: 'session.thread_status_idle'; session_thread_id: string; agent_name: string; stop_reason: StopReason; stop_details: StopDetails }

@@ -183,9 +183,31 @@ export interface Session {
   outcome_evaluations: OutcomeEvaluation[];
   budget: BudgetLimit | null;
   deployment_id?: string | null;
+  /** Longhand extension: present on a session forked from another (docs/api-extensions.md). */
+  forked_from?: { session_id: string; checkpoint_id: string; seq: number };
   archived_at: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/** A checkpoint of a session: its workspace and its position in the log, frozen together (Longhand extension). */
+export interface Checkpoint {
+  type: 'checkpoint';
+  id: string;
+  session_id: string;
+  /** The last event the checkpoint includes. */
+  seq: number;
+  event_id: string | null;
+  /**
+   * `turn_end` (taken automatically when a turn ends), `manual` (on request), `fork` (the first
+   * checkpoint of a fork) or `restore` (the state a restore rolled back to).
+   */
+  trigger: 'turn_end' | 'manual' | 'fork' | 'restore';
+  /** Bytes the workspace takes at this checkpoint (all its layers). */
+  size_bytes: number;
+  /** Bytes this checkpoint added to storage. */
+  added_bytes: number;
+  created_at: string;
 }
 
 /** `BetaFileMetadata`. */
