@@ -1,6 +1,6 @@
 export { Harness } from './turn/harness.js';
 export { DEFAULT_HARNESS_CONFIG } from './turn/harness-deps.js';
-export type { HarnessDeps, HarnessConfig, PreviewSink } from './turn/harness-deps.js';
+export type { HarnessDeps, HarnessConfig, PreviewSink, TurnCheckpoints } from './turn/harness-deps.js';
 export { nextStep } from './turn/next-step.js';
 export { parseVerdict } from './turn/outcome-step.js';
 export type { Step } from './turn/next-step.js';

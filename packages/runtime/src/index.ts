@@ -1,5 +1,7 @@
 export { createRuntime } from './runtime.js';
 export type { Runtime, RuntimeConfig } from './runtime.js';
+export { describeDatabase, migrateDatabase } from './database.js';
+export type { DatabaseTarget } from './database.js';
 export type { Caller } from './caller.js';
 export { Auth, DEFAULT_WORKSPACE_ID } from './auth/auth.js';
 export type { ApiKeyRecord, Workspace } from './auth/auth.js';
@@ -10,6 +12,10 @@ export type { UploadParams } from './files/files.js';
 export { FsBlobStore } from './files/blob-store.js';
 export type { BlobStore } from './files/blob-store.js';
 export { Sessions } from './sessions/sessions.js';
+export { Branching } from './branching/branching.js';
+export { Checkpoints } from './branching/checkpoints.js';
+export { SessionArchives } from './branching/session-archive.js';
+export type { StoredCheckpoint } from './branching/checkpoints.js';
 export { SessionEvents } from './sessions/events.js';
 export { primaryThreadId } from './sessions/threads.js';
 export { Scheduler } from './scheduler/scheduler.js';

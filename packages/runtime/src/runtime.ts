@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DEFAULT_HARNESS_CONFIG,
@@ -13,9 +14,12 @@ import {
   type ToolExecutor,
 } from '@longhand/harness';
 import type { Store } from '@longhand/store';
-import { openSqliteStore } from '@longhand/store/sqlite';
 import { Agents } from './agents/agents.js';
+import { Branching } from './branching/branching.js';
+import { Checkpoints, type FrozenWorkspace } from './branching/checkpoints.js';
+import { SessionArchives } from './branching/session-archive.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { openDatabase } from './database.js';
 import { Auth } from './auth/auth.js';
 import { Environments } from './environments/environments.js';
 import { FsBlobStore } from './files/blob-store.js';
@@ -25,7 +29,8 @@ import { BUILTIN_TOOL_NAMES, SandboxTools } from './hands/sandbox-tools.js';
 import { WorkspaceBrowser } from './hands/workspace-browser.js';
 import { NO_TOOLS } from './no-tools.js';
 import { PreviewHub } from './previews.js';
-import { Scheduler, type SessionRunner } from './scheduler/scheduler.js';
+import { reportingFencedAppends } from './scheduler/fenced-log.js';
+import { Scheduler, type SchedulerOptions, type SessionRunner } from './scheduler/scheduler.js';
 import type { Waker } from './scheduler/waker.js';
 import { SessionEvents } from './sessions/events.js';
 import { Sessions } from './sessions/sessions.js';
@@ -33,6 +38,11 @@ import { Sessions } from './sessions/sessions.js';
 export interface RuntimeConfig {
   /** Where the embedded database and file bytes live. */
   dataDir: string;
+  /**
+   * A PostgreSQL URL: the database many API and worker processes share. Without it the
+   * embedded SQLite database in `dataDir` is used, by one server.
+   */
+  databaseUrl?: string | undefined;
   /** A key accepted as an admin key in every workspace (`LONGHAND_API_KEY`). */
   adminKey?: string | undefined;
   /** `api` serves requests only; `worker` runs sessions only; `all` does both. */
@@ -54,7 +64,8 @@ export interface RuntimeConfig {
   harness?: Partial<HarnessConfig>;
   /** Replaces the harness as what runs sessions (tests of the scheduler). */
   runner?: (runtime: Runtime) => SessionRunner;
-  scheduler?: { leaseMs?: number; pollMs?: number; concurrency?: number };
+  /** Lease time, poll interval and sessions per process of the scheduler (see `SchedulerOptions`). */
+  scheduler?: Pick<SchedulerOptions, 'leaseMs' | 'pollMs' | 'concurrency'>;
   log?: (message: string) => void;
 }
 
@@ -70,6 +81,10 @@ export interface Runtime {
   readonly files: Files;
   readonly sessions: Sessions;
   readonly events: SessionEvents;
+  /** Checkpoints, forks and restores. */
+  readonly branching: Branching;
+  /** Export and import of whole sessions. */
+  readonly archives: SessionArchives;
   readonly scheduler: Scheduler | undefined;
   readonly previews: PreviewHub;
   /** Sessions' sandboxes; undefined in an API-only process or with `hands.sandbox: 'none'`. */
@@ -85,13 +100,14 @@ export interface Runtime {
 /** Opens the store and builds the runtime. */
 export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
   const role = config.role ?? 'all';
-  const embedded = !config.store;
+  const embedded = !config.store && !config.databaseUrl;
   // The embedded database has one server that runs sessions: it owns the data directory, so
-  // leases left behind by a process that died are stale and can be broken at once.
+  // leases left behind by a process that died are stale and can be broken at once. On
+  // PostgreSQL many processes share the database and leases expire normally.
   const unlock = embedded && role !== 'api' ? lockDataDir(config.dataDir) : undefined;
   let store: Store;
   try {
-    store = config.store ?? (await openSqliteStore(join(config.dataDir, 'longhand.db')));
+    store = config.store ?? (await openDatabase(config, role));
   } catch (error) {
     unlock?.();
     throw error;
@@ -106,13 +122,19 @@ export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
   const environments = new Environments(store);
   const files = new Files(store, new FsBlobStore(join(config.dataDir, 'files')), config.maxFileBytes ?? 512 * 1024 * 1024);
   const prices = config.prices ?? DEFAULT_PRICES;
+  const log = config.log ?? (() => undefined);
   let hands: Hands | undefined;
+  const checkpoints = new Checkpoints(store, () => hands);
   const events = new SessionEvents(store, files, waker, async (caller, id) => (await environments.find(caller, id))?.config.type);
   const sessions = new Sessions(store, agents, environments, files, events, waker, (modelId) => priceOf(prices, modelId) !== undefined, async (id) => {
-    await hands?.destroy(id);
+    await checkpoints.deleteOf(id);
+    if (!hands) return;
+    await hands.destroy(id);
+    await hands.collect(await checkpoints.referencedLayers()).catch((error: unknown) => log(`garbage collection failed: ${(error as Error).message}`));
   });
-  const previews = new PreviewHub();
-  const log = config.log ?? (() => undefined);
+  const branching = new Branching(store, sessions, files, checkpoints, () => hands, waker);
+  const archives = new SessionArchives(store, files, environments, checkpoints, () => hands, tmpdir());
+  const previews = new PreviewHub(store.previews);
   if (role !== 'api' && !config.tools && !config.runner) {
     try {
       hands = await Hands.create(config.hands ?? {}, config.dataDir, store, files, log);
@@ -130,6 +152,8 @@ export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
     files,
     sessions,
     events,
+    branching,
+    archives,
     get scheduler() {
       return scheduler;
     },
@@ -148,7 +172,13 @@ export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
   await auth.ensureDefaultWorkspace();
   if (role !== 'api') {
     const runner = config.runner ? config.runner(runtime) : harnessRunner(runtime, config);
-    scheduler = new Scheduler(store, runner, { ...config.scheduler, ...(config.log ? { log: config.log } : {}) });
+    scheduler = new Scheduler(store, runner, {
+      ...config.scheduler,
+      ...(config.log ? { log: config.log } : {}),
+      // With many processes, a session's sandbox runs only where its lease is held: stopped when
+      // the lease ends, so the next holder never shares a live workspace with this process.
+      ...(store.dialect === 'postgres' && hands ? { onLeaseEnd: (id: string) => hands!.manager.close(id) } : {}),
+    });
     scheduler.start();
   }
   return runtime;
@@ -157,13 +187,19 @@ export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
 function harnessRunner(runtime: Runtime, config: RuntimeConfig): SessionRunner {
   const models = config.models ?? DEFAULT_PROVIDER_TABLE;
   const harness = new Harness({
-    log: runtime.store.events,
+    log: reportingFencedAppends(runtime.store.events, config.log ?? (() => undefined)),
     sessions: runtime.store.sessions,
     models: 'resolve' in models ? models : new ProviderRouter(models),
     tools: config.tools ?? (runtime.hands ? new SandboxTools(runtime.hands, undefined) : NO_TOOLS),
     builtinTools: config.tools ? (config.builtinTools ?? []) : runtime.hands ? BUILTIN_TOOL_NAMES : [],
     prices: runtime.prices,
     previews: runtime.previews,
+    checkpoints: {
+      freeze: (sessionId) => runtime.branching.checkpoints.freeze(sessionId),
+      record: async (sessionId, seq, frozen) => {
+        await runtime.branching.checkpoints.record(sessionId, 'turn_end', seq, frozen as FrozenWorkspace, 'idle');
+      },
+    },
     config: { ...DEFAULT_HARNESS_CONFIG, ...config.harness },
     ...(config.log ? { logger: config.log } : {}),
   });

@@ -9,7 +9,7 @@ export type { HostProbe } from './probe.js';
 export { buildSandboxEnv } from './sandbox-env.js';
 export type { CallDefaults } from './supervised-sandbox.js';
 
-export { createBubblewrapProvider, BubblewrapProvider, DEFAULT_LIMITS, DEFAULT_UID_RANGE } from './bubblewrap/bwrap-provider.js';
+export { createBubblewrapProvider, BubblewrapProvider, DEFAULT_LIMITS, DEFAULT_UID_RANGE, isSnapshotStore } from './bubblewrap/bwrap-provider.js';
 export { SANDBOX_PATHS } from './bubblewrap/bwrap-args.js';
 export type { BubblewrapProviderOptions } from './bubblewrap/bwrap-provider.js';
 export { LocalProvider } from './local/local-provider.js';
@@ -17,6 +17,9 @@ export type { LocalProviderOptions } from './local/local-provider.js';
 
 export { DirWorkspaceStore } from './workspace/dir-workspace-store.js';
 export type { DirWorkspaceStoreOptions } from './workspace/dir-workspace-store.js';
+export { OverlayWorkspaceStore } from './workspace/overlay-workspace-store.js';
+export type { OverlayWorkspaceStoreOptions } from './workspace/overlay-workspace-store.js';
+export type { SnapshotStore, Snapshot, CheckpointResult, LayerInfo } from './workspace/snapshots.js';
 export type { WorkspaceStore, WorkspaceRecord, WorkspaceMount } from './workspace/workspace-store.js';
 export type { UidRange } from './workspace/uid-claims.js';
 

@@ -5,7 +5,8 @@
  * the host process, because the provider keeps it in storage keyed by the session id.
  */
 import type { ProvidedSandbox, SandboxProvider, SandboxSpec } from './provider.js';
-import type { ExecOptions, FileInfo, ProcessResult, Sandbox, ShellResult } from './sandbox.js';
+import { SandboxError, type ExecOptions, type FileInfo, type ProcessResult, type Sandbox, type ShellResult } from './sandbox.js';
+import type { CheckpointResult, Snapshot, SnapshotStore } from './workspace/snapshots.js';
 
 /** Options of the manager. */
 export interface SandboxManagerOptions {
@@ -65,6 +66,11 @@ class ManagedSandbox implements Sandbox {
     this.#disarm();
     this.onClose();
     await this.inner.close();
+  }
+
+  /** Runs `work` as activity of this sandbox: it is not suspended for idleness meanwhile. */
+  hold<T>(work: () => Promise<T>): Promise<T> {
+    return this.#track(work);
   }
 
   /** Counts the call as activity: no suspension while it runs, the idle clock restarts after. */
@@ -153,6 +159,60 @@ export class SandboxManager {
   /** Closes every sandbox (on shutdown). */
   async closeAll(): Promise<void> {
     await Promise.all([...this.#sandboxes.keys()].map((id) => this.close(id)));
+  }
+
+  /** The provider's checkpoints and layers, when its storage is layered. */
+  get snapshots(): SnapshotStore | undefined {
+    return this.#provider.snapshots;
+  }
+
+  /**
+   * Freezes the session's files into a snapshot. A running sandbox is frozen (cgroup freezer)
+   * while its writable layer is copied, so the snapshot falls between writes; where it cannot be
+   * frozen (no cgroup freezer, the unsandboxed provider) it is suspended first: its processes
+   * stop, its files stay, and the next call resumes it. A stopped one is checkpointed directly.
+   * @throws SandboxError `unavailable` when the provider's storage is not layered
+   * @example const { snapshot } = await manager.checkpoint('sesn_01…'); // record snapshot.layers
+   */
+  async checkpoint(sessionId: string): Promise<CheckpointResult> {
+    const store = this.#requireSnapshots();
+    const pending = this.#sandboxes.get(sessionId);
+    const sandbox = pending ? await pending.catch(() => undefined) : undefined;
+    if (sandbox && sandbox.inner.state === 'running') {
+      const inner = sandbox.inner;
+      if (inner.freezable && inner.quiesce) return sandbox.hold(() => store.checkpoint(sessionId, (work) => inner.quiesce!(work)));
+      await sandbox.suspend();
+    }
+    return store.checkpoint(sessionId);
+  }
+
+  /**
+   * Creates the storage of session `newSessionId` from `snapshot` (constant time with overlays).
+   * The new session's sandbox starts on its first `acquire`.
+   * @throws SandboxError `not_found` for a layer that is not stored, `unavailable` when the new
+   *   session has storage already
+   */
+  async fork(snapshot: Snapshot, newSessionId: string): Promise<void> {
+    await this.#requireSnapshots().fork(snapshot, newSessionId);
+  }
+
+  /**
+   * Replaces the session's files by `snapshot`: its sandbox is stopped first (its files as they
+   * were are dropped), and the next call starts it on the snapshot.
+   * @throws SandboxError `not_found` for a layer that is not stored
+   */
+  async restore(sessionId: string, snapshot: Snapshot): Promise<void> {
+    const store = this.#requireSnapshots();
+    const pending = this.#sandboxes.get(sessionId);
+    const sandbox = pending ? await pending.catch(() => undefined) : undefined;
+    await sandbox?.suspend();
+    await store.restore(sessionId, snapshot);
+  }
+
+  #requireSnapshots(): SnapshotStore {
+    const store = this.#provider.snapshots;
+    if (!store) throw new SandboxError('unavailable', `the ${this.#provider.kind} provider's storage keeps no checkpoints`);
+    return store;
   }
 
   /** Closes the session's sandbox and deletes its files (the session is deleted). */

@@ -4,6 +4,7 @@
  * `SandboxManager`; tools only ever see the `Sandbox` port.
  */
 import type { Sandbox } from './sandbox.js';
+import type { SnapshotStore } from './workspace/snapshots.js';
 
 /** Resource limits of one sandbox; each is applied where the host allows it. */
 export interface SandboxLimits {
@@ -13,7 +14,7 @@ export interface SandboxLimits {
   pids?: number;
   /** CPU time as a number of cores (1.5 = one and a half). */
   cpus?: number;
-  /** Size of the sandbox's `/tmp` (a tmpfs, counted against its memory). */
+  /** Size of the sandbox's `/tmp`, and again of its `/dev/shm` (tmpfs, counted against its memory). */
   tmpBytes?: number;
 }
 
@@ -41,6 +42,18 @@ export interface ProvidedSandbox extends Sandbox {
   readonly state: 'stopped' | 'running' | 'closed';
   /** The host uid the sandbox's processes run as (`undefined` when not switched). */
   readonly hostUid: number | undefined;
+  /**
+   * Whether `quiesce` can freeze this sandbox while it runs (its processes are in a cgroup with
+   * a freezer). Only meaningful while `state` is `running`.
+   */
+  readonly freezable?: boolean;
+  /**
+   * Runs `work` while every process of the sandbox is frozen (cgroup freezer: processes it is
+   * forking at that moment included), and thaws it afterwards, also when `work` or the freeze
+   * fails. When the sandbox is not running, runs `work` directly.
+   * @throws SandboxError `unavailable` when it runs and cannot be frozen on this host, or did not freeze in time
+   */
+  quiesce?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** Starts sandboxes of one kind. */
@@ -59,4 +72,6 @@ export interface SandboxProvider {
   identity(id: string): Promise<{ uid: number; gid: number }>;
   /** Deletes the storage of sandbox `id` for good (it must not be running). */
   destroy(id: string): Promise<void>;
+  /** Checkpoints, forks and layers of the provider's storage, when it is layered. */
+  readonly snapshots?: SnapshotStore;
 }

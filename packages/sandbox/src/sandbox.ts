@@ -88,7 +88,9 @@ export type SandboxErrorCode =
   /** A write to a read-only location (`/mnt/session/uploads`, a read-only file system). */
   | 'read_only'
   /** Any other failure of a file operation (permissions, a full disk, a special file). */
-  | 'io_error';
+  | 'io_error'
+  /** A layer archive that breaks a rule (a path leading out, a device, a wrong id): nothing was kept. */
+  | 'invalid_archive';
 
 /** Local errors of the sandbox package, each with a code and whether a retry may help. */
 export class SandboxError extends Error {

@@ -13,6 +13,8 @@ export interface LaunchedSupervisor {
   client: SupervisorClient;
   /** Kills every process of the sandbox and waits until they are gone; the files stay. */
   stop(): Promise<void>;
+  /** Runs `work` with every process frozen (absent where the provider cannot freeze). */
+  quiesce?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** Defaults for calls that do not say. */
@@ -94,6 +96,18 @@ export class SupervisedSandbox implements ProvidedSandbox {
 
   async start(): Promise<void> {
     await this.#ensure();
+  }
+
+  get freezable(): boolean {
+    return Boolean(this.#running?.quiesce);
+  }
+
+  async quiesce<T>(work: () => Promise<T>): Promise<T> {
+    const running = this.#running;
+    // Not running (or its processes are already being taken down): nothing can write.
+    if (!running?.client.alive) return work();
+    if (!running.quiesce) throw new SandboxError('unavailable', `sandbox ${this.id} cannot be frozen on this host (no cgroup freezer)`);
+    return running.quiesce(work);
   }
 
   async shell(command: string, options: ExecOptions = {}): Promise<ShellResult> {

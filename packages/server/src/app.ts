@@ -12,6 +12,7 @@ import { environmentRoutes } from './routes/environments.js';
 import { fileRoutes } from './routes/files.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { workspaceRoutes } from './routes/workspace.js';
+import { branchingRoutes } from './routes/branching.js';
 
 export interface AppOptions {
   /** Serve the API under this path prefix as well as at the root (spec 1.1). */
@@ -49,7 +50,9 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Hono<AppE
   };
   api.use('/v1/files', bodyLimit({ maxSize: maxFile + 1024 * 1024, onError: tooLarge }));
   api.use('/v1/*', async (c, next) => {
-    if (new URL(c.req.url).pathname.replace(/\/$/, '').endsWith('/v1/files')) return next();
+    const path = new URL(c.req.url).pathname.replace(/\/$/, '');
+    // Uploads and session archives stream large bodies; they have limits of their own.
+    if (path.endsWith('/v1/files') || path.endsWith('/v1/sessions/import')) return next();
     return bodyLimit({ maxSize: maxJson, onError: tooLarge })(c, next);
   });
 
@@ -57,6 +60,7 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Hono<AppE
   api.route('/v1/environments', environmentRoutes(runtime));
   api.route('/v1/files', fileRoutes(runtime));
   api.route('/v1/sessions', workspaceRoutes(runtime));
+  api.route('/v1/sessions', branchingRoutes(runtime));
   api.route('/v1/sessions', sessionRoutes(runtime, {
     heartbeatMs: options.heartbeatMs ?? 15_000,
     maxBufferedBytes: options.maxStreamBufferBytes ?? 16 * 1024 * 1024,

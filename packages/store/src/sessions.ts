@@ -65,8 +65,13 @@ export interface SessionTable {
   acquireLease(sessionId: string, holder: string, ttlMs: number): Promise<Lease | undefined>;
   /** Extends a lease the holder still has; undefined when it was lost. */
   renewLease(lease: Fence & { sessionId: string }, ttlMs: number): Promise<Lease | undefined>;
-  /** Gives a lease back so another process may take the session at once. */
-  releaseLease(lease: Fence & { sessionId: string }): Promise<void>;
+  /**
+   * Gives a lease back so another process may take the session at once. Returns the session's
+   * wake mark as the release left it: 0 when no input waits (or the lease was no longer held).
+   * With `handoff`, other processes sharing the database are woken when input waits, so that a
+   * process shutting down hands its unfinished sessions on without waiting for anyone's poll.
+   */
+  releaseLease(lease: Fence & { sessionId: string }, options?: { handoff?: boolean }): Promise<number>;
   /**
    * Frees every lease. Only for a process that knows it is the database's only writer (the
    * embedded server, which holds a lock on its data directory): leases left by a process that

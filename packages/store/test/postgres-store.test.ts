@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION, SqlStore, type SqlExecutor, type Store, type StoredEvent } from '@longhand/store';
 import { openPostgresStore, PostgresDriver, type PostgresStoreOptions } from '@longhand/store/postgres';
+import { signalsConformance } from './conformance/signals-conformance.js';
 import { storeConformance } from './conformance/store-conformance.js';
 import { eventually, makeSession, text } from './conformance/fixtures.js';
 import {
@@ -27,6 +28,7 @@ afterEach(async () => {
 });
 
 storeConformance('postgres', async () => openPostgresStore(databaseUrl(await createTestDatabase())));
+signalsConformance('postgres', async () => openPostgresStore(databaseUrl(await createTestDatabase())));
 
 /** Never polls within a test: what these tests see came through LISTEN or a reconnect. */
 const NO_POLL = { pollIntervalMs: 600_000 };

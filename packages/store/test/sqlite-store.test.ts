@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '@longhand/store/sqlite';
 import { openMemoryStore } from '@longhand/store/testing';
+import { signalsConformance } from './conformance/signals-conformance.js';
 import { storeConformance } from './conformance/store-conformance.js';
 import { makeSession, text } from './conformance/fixtures.js';
 
@@ -14,6 +15,8 @@ let counter = 0;
 
 storeConformance('sqlite file', () => openSqliteStore(join(dir, `conformance-${(counter += 1)}.db`)));
 storeConformance('in-memory (sqlite :memory:)', () => openMemoryStore());
+signalsConformance('sqlite file', () => openSqliteStore(join(dir, `signals-${(counter += 1)}.db`)));
+signalsConformance('in-memory (sqlite :memory:)', () => openMemoryStore());
 
 describe('sqlite file store', () => {
   it('keeps every acknowledged event across a reopen', async () => {

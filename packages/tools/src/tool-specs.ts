@@ -119,8 +119,9 @@ export const TOOL_SPECS: readonly ToolSpec[] = Object.freeze([
     description:
       'Search file contents for a regular expression and get the matching lines as `path:line:text`, files in path order. ' +
       'The syntax is ripgrep\'s (like Perl or Python regexes): for example `def \\w+\\(`, `TODO|FIXME`, `(?i)error`. ' +
-      'path may be a directory, searched recursively (default /workspace), or a single file. Hidden files, binary ' +
-      'files and files listed in .gitignore are skipped. Output is limited to about 100 KB; if it is cut, narrow the ' +
+      'path may be a directory, searched recursively (default /workspace), or a single file. Hidden files and ' +
+      'directories, node_modules directories and binary files are skipped while walking (.gitignore is not read); ' +
+      'name a path to search inside one of them. Output is limited to about 100 KB; if it is cut, narrow the ' +
       'pattern or the path.',
     input_schema: schema(
       {

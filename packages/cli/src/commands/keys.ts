@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createRuntime } from '@longhand/runtime';
 import { commonOptions } from '../config.js';
+import { databaseUrlOf } from '../deployment-options.js';
 
 const HELP = `longhand keys: manage API keys
 
@@ -8,10 +9,11 @@ const HELP = `longhand keys: manage API keys
   longhand keys list [--workspace <name|id>]                      list keys (never the secrets)
   longhand keys revoke <key-id>                                    revoke a key
 
-  --data-dir <dir>   where data lives (LONGHAND_DATA_DIR, default ./.longhand)
+  --data-dir <dir>      where data lives (LONGHAND_DATA_DIR, default ./.longhand)
+  --database-url <url>  the PostgreSQL database of the deployment (DATABASE_URL)
 `;
 
-/** Key management against the local data directory. */
+/** Key management against the deployment's database (the data directory's, or PostgreSQL's). */
 export async function keys(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -20,6 +22,7 @@ export async function keys(argv: string[]): Promise<number> {
       workspace: { type: 'string' },
       name: { type: 'string' },
       'data-dir': { type: 'string' },
+      'database-url': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -29,7 +32,7 @@ export async function keys(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return action ? 0 : 2;
   }
-  const runtime = await createRuntime({ dataDir: commonOptions(values).dataDir, role: 'api' });
+  const runtime = await createRuntime({ dataDir: commonOptions(values).dataDir, databaseUrl: databaseUrlOf(values['database-url']), role: 'api' });
   try {
     if (action === 'create') {
       const { key, record } = await runtime.auth.createKey({

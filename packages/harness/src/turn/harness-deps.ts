@@ -9,6 +9,16 @@ export interface PreviewSink {
   publish(sessionId: string, preview: PreviewEvent): void;
 }
 
+/**
+ * The automatic checkpoint at the end of a turn, in two steps: the workspace is frozen before
+ * the idle is written (the turn's files are final by then, and this is the slow part), and the
+ * checkpoint is recorded at the idle's seq right after, so a client that sees the idle finds it.
+ */
+export interface TurnCheckpoints {
+  freeze(sessionId: string): Promise<unknown>;
+  record(sessionId: string, seq: number, frozen: unknown): Promise<void>;
+}
+
 export interface HarnessConfig {
   /** Model requests one turn may make before it stops with `tool_use_limit_reached_error`. */
   maxToolRounds: number;
@@ -44,11 +54,8 @@ export interface HarnessDeps {
   prices: PriceTable;
   previews?: PreviewSink;
   config: HarnessConfig;
-  /**
-   * Called when a turn has ended (an idle that does not wait for the client), with the seq of
-   * that idle: the runtime checkpoints the session there. Failures are logged, never thrown.
-   */
-  onTurnEnd?: (sessionId: string, seq: number) => Promise<void>;
+  /** Checkpoints the session at the end of every turn; failures are logged, never thrown. */
+  checkpoints?: TurnCheckpoints;
   /** Names of the built-in tools this deployment offers. */
   builtinTools: readonly string[];
   logger?: (message: string) => void;

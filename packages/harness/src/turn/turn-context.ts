@@ -63,15 +63,19 @@ export class TurnContext {
    * here, so this is also where the end of a turn is noticed (for the automatic checkpoint).
    */
   async append(drafts: EventDraft[], options: Omit<AppendOptions, 'fence'> = {}): Promise<StoredEvent[]> {
+    const endsTurn = drafts.some((d) => 'body' in d && d.body.type === 'session.status_idle' && TURN_OVER.has(d.body.stop_reason.type));
+    const checkpoints = endsTurn ? this.deps.checkpoints : undefined;
+    const frozen = checkpoints ? await checkpoints.freeze(this.sessionId).catch((error: unknown) => this.logCheckpoint(error)) : undefined;
     const stored = await this.deps.log.append(this.sessionId, drafts, { ...options, fence: this.fence });
     await this.catchUp();
-    const ended = stored.find((s) => s.event.type === 'session.status_idle' && TURN_OVER.has(s.event.stop_reason.type));
-    if (ended && this.deps.onTurnEnd) {
-      await this.deps.onTurnEnd(this.sessionId, ended.seq).catch((error: unknown) =>
-        this.deps.logger?.(`session ${this.sessionId}: checkpoint at the end of the turn failed: ${(error as Error).message}`),
-      );
-    }
+    const idle = stored.find((s) => s.event.type === 'session.status_idle');
+    if (checkpoints && frozen !== undefined && idle) await checkpoints.record(this.sessionId, idle.seq, frozen).catch((error: unknown) => this.logCheckpoint(error));
     return stored;
+  }
+
+  private logCheckpoint(error: unknown): undefined {
+    this.deps.logger?.(`session ${this.sessionId}: the checkpoint at the end of the turn failed: ${(error as Error).message}`);
+    return undefined;
   }
 
   get threadId(): string {

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createNetworkPolicy, startEgressProxy, type EgressProxy, type NetworkPolicy, type SandboxManager } from '@longhand/sandbox';
 import type { Environment, SessionAgent } from '@longhand/protocol';
@@ -36,6 +37,9 @@ export class EgressProxies {
     const socketPath = join(this.dir(sessionId), 'egress.sock');
     let entry = this.proxies.get(sessionId);
     if (!entry) {
+      // The session's directory may not exist yet (its first call); sandbox uids pass through it
+      // to the socket, nothing more.
+      await mkdir(this.dir(sessionId), { recursive: true, mode: 0o711 });
       const owner = await this.manager.hostIdentity(sessionId);
       const proxy = startEgressProxy({
         socketPath,

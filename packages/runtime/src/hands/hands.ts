@@ -5,17 +5,19 @@ import { dirname, join, resolve } from 'node:path';
 import {
   createBubblewrapProvider,
   DEFAULT_UID_RANGE,
-  DirWorkspaceStore,
   guardedFetch,
   LocalProvider,
+  OverlayWorkspaceStore,
   probeHost,
+  SandboxError,
   SandboxManager,
   type Sandbox,
   type SandboxLimits,
   type SandboxProvider,
+  type SnapshotStore,
   type WorkspaceStore,
 } from '@longhand/sandbox';
-import type { Environment } from '@longhand/protocol';
+import { invalidRequest, LonghandError, type Environment } from '@longhand/protocol';
 import type { Fetcher } from '@longhand/tools';
 import type { Store } from '@longhand/store';
 import type { Files } from '../files/files.js';
@@ -32,6 +34,12 @@ export interface HandsConfig {
   idleTimeoutMs?: number;
   /** Limits of every sandbox. */
   limits?: SandboxLimits;
+  /**
+   * Most file data, by length, one checkpoint of a session's files may add (default 16 GiB). A
+   * turn whose changes are bigger is not checkpointed (the server logs why) and an explicit
+   * checkpoint fails with 409; the files themselves are kept.
+   */
+  maxCheckpointBytes?: number;
 }
 
 /**
@@ -43,10 +51,14 @@ export class Hands {
   private readonly uploads: Uploads;
   private readonly proxies: EgressProxies;
 
+  private get snapshots(): SnapshotStore {
+    return this.workspaces;
+  }
+
   private constructor(
     readonly kind: 'bubblewrap' | 'unsandboxed',
     readonly manager: SandboxManager,
-    readonly workspaces: WorkspaceStore,
+    readonly workspaces: WorkspaceStore & SnapshotStore,
     private readonly root: string,
     private readonly store: Store,
     files: Files,
@@ -67,13 +79,24 @@ export class Hands {
     const root = await sandboxRoot(dataDir, choice === 'bubblewrap' && probeHost().root, log);
     const idleMs = config.idleTimeoutMs ?? 5 * 60_000;
     let provider: SandboxProvider;
-    let workspaces: WorkspaceStore;
+    let workspaces: WorkspaceStore & SnapshotStore;
     if (choice === 'unsandboxed') {
       log('WARNING: sandboxing is OFF (--sandbox unsandboxed): agent commands run on this host as this user, with no isolation.');
-      workspaces = new DirWorkspaceStore({ root, uids: 'self' });
-      provider = new LocalProvider({ root, acknowledgeNoIsolation: true, logger: { warn: log } });
+      const local = new LocalProvider({
+        root,
+        acknowledgeNoIsolation: true,
+        logger: { warn: log },
+        ...(config.maxCheckpointBytes !== undefined ? { maxLayerBytes: config.maxCheckpointBytes } : {}),
+      });
+      // One store per root: the provider's own (its per-sandbox locks must see every caller).
+      workspaces = await local.store();
+      provider = local;
     } else {
-      workspaces = new DirWorkspaceStore({ root, uids: probeHost().root ? DEFAULT_UID_RANGE : 'self' });
+      workspaces = await OverlayWorkspaceStore.open({
+        root,
+        uids: probeHost().root ? DEFAULT_UID_RANGE : 'self',
+        ...(config.maxCheckpointBytes !== undefined ? { maxLayerBytes: config.maxCheckpointBytes } : {}),
+      });
       provider = await createBubblewrapProvider({
         root,
         store: workspaces,
@@ -107,6 +130,58 @@ export class Hands {
       const response = await guardedFetch(url, { policy: policyFor(environment, record.session.agent), maxBytes: options.maxBytes, signal: options.signal });
       return { status: response.status, contentType: response.headers['content-type'] ?? null, body: response.body, finalUrl: response.url };
     };
+  }
+
+  /** Freezes the session's files into a snapshot (its sandbox may keep running). */
+  /** @throws LonghandError 409 when what changed is more than one checkpoint may hold */
+  async checkpoint(sessionId: string): Promise<{ snapshot: { layers: string[] }; addedBytes: number }> {
+    try {
+      return await this.manager.checkpoint(sessionId);
+    } catch (error) {
+      if (error instanceof SandboxError && error.code === 'too_large') throw new LonghandError('state_conflict', `the session's files cannot be checkpointed: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /** Bytes the given layers take together. */
+  async layerBytes(layers: readonly string[]): Promise<number> {
+    let total = 0;
+    for (const layer of layers) total += (await this.snapshots.layerInfo(layer))?.bytes ?? 0;
+    return total;
+  }
+
+  /** Gives `childId` a workspace that starts as `layers`, and a copy of the parent's uploads. */
+  async fork(layers: string[], parentId: string | undefined, childId: string): Promise<void> {
+    await this.manager.fork({ layers }, childId);
+    if (parentId) await this.uploads.copy(parentId, childId);
+  }
+
+  /** A layer as a tar stream (export). */
+  exportLayer(id: string): Promise<NodeJS.ReadableStream> {
+    return this.snapshots.exportLayer(id);
+  }
+
+  /**
+   * Imports a layer, validated entry by entry and against its id.
+   * @throws LonghandError 400 when the layer archive is bad (nothing of it is kept)
+   */
+  async importLayer(id: string, tar: NodeJS.ReadableStream): Promise<void> {
+    try {
+      await this.snapshots.importLayer(id, tar);
+    } catch (error) {
+      if (error instanceof SandboxError && error.code === 'invalid_archive') throw invalidRequest(`the archive's layer ${id} is not valid: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /** Rolls the session's files back to `layers` (its sandbox is stopped first). */
+  async restore(sessionId: string, layers: string[]): Promise<void> {
+    await this.manager.restore(sessionId, { layers });
+  }
+
+  /** Deletes every layer no checkpoint and no live sandbox needs. */
+  collect(keep: ReadonlySet<string>): Promise<{ removedLayers: number; freedBytes: number }> {
+    return this.snapshots.collect(keep);
   }
 
   /** Stops the session's sandbox and deletes its files for good (the session was deleted). */

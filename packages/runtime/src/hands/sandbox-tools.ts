@@ -5,6 +5,10 @@ import type { Hands } from './hands.js';
 
 const SERVER_SIDE = new Set(['web_fetch', 'web_search']);
 
+function restartRequested(input: unknown): boolean {
+  return typeof input === 'object' && input !== null && (input as { restart?: unknown }).restart === true;
+}
+
 /** The built-in tool names this deployment can run. */
 export const BUILTIN_TOOL_NAMES: readonly string[] = TOOL_NAMES;
 
@@ -32,6 +36,10 @@ export class SandboxTools implements ToolExecutor {
     if (!SERVER_SIDE.has(call.name)) {
       try {
         sandbox = await this.hands.sandbox(call.sessionId);
+        // A fresh shell is only sure to be fresh in a fresh sandbox: `restart` stops every process
+        // of it (background jobs too: a fork bomb holding every pid, a job that ignores signals)
+        // and keeps its files; the call then starts it again.
+        if (call.name === 'bash' && restartRequested(call.input)) await sandbox.suspend();
       } catch (error) {
         return textOutcome(`The sandbox could not be started: ${(error as Error).message}`, true);
       }

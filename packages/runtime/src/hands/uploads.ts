@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Sandbox } from '@longhand/sandbox';
 import type { Session } from '@longhand/protocol';
@@ -47,6 +47,17 @@ export class Uploads {
     }
     await mkdir(this.dir(session.id), { recursive: true });
     await writeFile(marker, '');
+  }
+
+  /** Gives a fork the parent's uploads (the files are the same; markers say they are in place). */
+  async copy(parentId: string, childId: string): Promise<void> {
+    const from = this.dir(parentId);
+    const to = this.dir(childId);
+    if (!(await exists(join(from, 'uploads.done')))) return;
+    await mkdir(to, { recursive: true });
+    await cp(join(from, 'uploads'), join(to, 'uploads'), { recursive: true, preserveTimestamps: true });
+    await writeFile(join(to, 'uploads.done'), '');
+    if (await exists(join(from, 'placed.done'))) await writeFile(join(to, 'placed.done'), '');
   }
 
   private async bytes(caller: Caller, fileId: string): Promise<Uint8Array> {

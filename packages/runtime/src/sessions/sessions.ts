@@ -137,9 +137,11 @@ export class Sessions {
     if (Object.keys(changes).length === 0) return session;
     const record = await this.store.sessions.update(id, changes);
     if (!record) throw notFound('session', id);
-    await this.store.events.append(id, [{ body: updated }]);
-    // A raised or removed budget may let a paused turn go on.
-    if (changes.budget !== undefined) this.waker.wake(id);
+    // A raised or removed budget may let a paused turn go on: the wake mark reaches whichever
+    // process runs sessions (with PostgreSQL, maybe not this one), the waker this one's at once.
+    const wake = changes.budget !== undefined;
+    await this.store.events.append(id, [{ body: updated }], { wake });
+    if (wake) this.waker.wake(id);
     return record.session;
   }
 

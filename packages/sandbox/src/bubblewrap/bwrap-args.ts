@@ -81,7 +81,9 @@ export function bwrapArgs(input: BwrapArgsInput): string[] {
     // bwrap leaves /proc/sys writable; a sandbox must not reach the host's sysctls.
     '--ro-bind', '/proc/sys', '/proc/sys',
     '--dev', '/dev',
-    '--tmpfs', '/dev/shm',
+    // Both tmpfs are counted against the sandbox's memory: without a size, filling one gets the
+    // sandbox's own processes OOM-killed instead of failing the write with ENOSPC.
+    '--perms', '1777', '--size', String(input.tmpBytes), '--tmpfs', '/dev/shm',
     '--perms', '1777', '--size', String(input.tmpBytes), '--tmpfs', '/tmp',
     '--symlink', '/tmp', '/var/tmp',
     '--bind', input.mount.workspace, SANDBOX_PATHS.workspace,

@@ -99,13 +99,25 @@ export async function launchSandbox(host: BubblewrapHost, record: WorkspaceRecor
   const client = new SupervisorClient(child as never);
   /** The sandbox's pid 1, as the host numbers it (known once bwrap reports it). */
   let init = 0;
+  // A freeze and a stop never overlap: a stop's kill thaws the group, which would wake a
+  // sandbox in the middle of a snapshot. Both go through `serialize`.
+  let stopping = false;
+  let turn: Promise<unknown> = Promise.resolve();
+  const serialize = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = turn.then(work, work);
+    turn = run.catch(() => {});
+    return run;
+  };
   const stop = async () => {
+    stopping = true;
     client.fail('the sandbox was stopped');
-    try {
-      await cgroup?.killAll();
-    } catch (err) {
-      host.logger?.warn(`sandbox ${record.id}: ${(err as Error).message}`);
-    }
+    await serialize(async () => {
+      try {
+        await cgroup?.killAll();
+      } catch (err) {
+        host.logger?.warn(`sandbox ${record.id}: ${(err as Error).message}`);
+      }
+    });
     child.kill('SIGKILL');
     await client.exited;
     // The sandbox's pid 1 (bwrap, outside the group) follows its parent a moment later.
@@ -115,6 +127,24 @@ export async function launchSandbox(host: BubblewrapHost, record: WorkspaceRecor
     await cgroup?.remove().catch((err: Error) => host.logger?.warn(`sandbox ${record.id}: ${err.message}`));
     await host.store.unmount(record.id);
   };
+  const group = cgroup;
+  const quiesce =
+    group?.freeze && group.thaw
+      ? <T>(work: () => Promise<T>): Promise<T> =>
+          serialize(async () => {
+            if (stopping) return work();
+            try {
+              await group.freeze!();
+            } catch (err) {
+              throw new SandboxError('unavailable', `sandbox ${record.id} could not be frozen: ${(err as Error).message}`, true);
+            }
+            try {
+              return await work();
+            } finally {
+              await thawOrStop(group, () => void stop(), (message) => host.logger?.warn(`sandbox ${record.id}: ${message}`));
+            }
+          })
+      : undefined;
   try {
     (extraFd(child, FD.seccomp) as Writable).end(seccompProgram());
     let joined: Promise<void> | undefined;
@@ -146,7 +176,7 @@ export async function launchSandbox(host: BubblewrapHost, record: WorkspaceRecor
     await stop();
     throw err instanceof SandboxError ? err : new SandboxError('unavailable', `sandbox ${record.id} did not start: ${(err as Error).message}`, true);
   }
-  return { client, stop };
+  return { client, stop, ...(quiesce ? { quiesce } : {}) };
 }
 
 /**
@@ -169,6 +199,24 @@ async function waitGone(pid: number, uid: number): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
+}
+
+/**
+ * Thaws a frozen group, retrying a few times; a group that will not thaw is stopped rather than
+ * left frozen (a frozen sandbox would hang every later call).
+ */
+async function thawOrStop(cgroup: SandboxCgroup, stop: () => void, warn: (message: string) => void): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      await cgroup.thaw!();
+      return;
+    } catch (err) {
+      warn(`thaw failed (${(err as Error).message})`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+  warn('could not be thawed: stopping it');
+  stop();
 }
 
 /** Moves the supervisor (the child of the sandbox's pid 1) into the group as soon as it exists. */

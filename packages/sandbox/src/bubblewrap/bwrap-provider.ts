@@ -10,7 +10,8 @@ import type { ProvidedSandbox, SandboxLimits, SandboxProvider, SandboxSpec } fro
 import { describeProbe, findExecutable, probeHost, requireBubblewrap, type HostProbe } from '../probe.js';
 import { buildSandboxEnv } from '../sandbox-env.js';
 import { SupervisedSandbox, type CallDefaults } from '../supervised-sandbox.js';
-import { DirWorkspaceStore } from '../workspace/dir-workspace-store.js';
+import { OverlayWorkspaceStore } from '../workspace/overlay-workspace-store.js';
+import type { SnapshotStore } from '../workspace/snapshots.js';
 import { assertUidRange, type UidRange } from '../workspace/uid-claims.js';
 import type { WorkspaceStore } from '../workspace/workspace-store.js';
 import { SANDBOX_PATHS, SANDBOX_USER, type SystemEntry } from './bwrap-args.js';
@@ -41,8 +42,11 @@ export interface BubblewrapProviderOptions {
   calls?: Partial<CallDefaults>;
   /** Where the provider reports what it found and what it could not apply. */
   logger?: { info(message: string): void; warn(message: string): void };
-  /** Replaces the storage (tests, and phase 2's layered store). */
-  store?: WorkspaceStore;
+  /**
+   * Replaces the storage (default: an `OverlayWorkspaceStore` over `root`, overlay where the host
+   * allows, copies elsewhere). A store that is also a `SnapshotStore` gives checkpoints and forks.
+   */
+  store?: WorkspaceStore | (WorkspaceStore & SnapshotStore);
 }
 
 /** Default limits: generous for builds, small enough that one session cannot starve a host. */
@@ -62,13 +66,16 @@ export const DEFAULT_UID_RANGE: UidRange = { first: 2_000_000, count: 100_000 };
 /** The bubblewrap provider, ready to open sandboxes. */
 export class BubblewrapProvider implements SandboxProvider {
   readonly kind = 'bubblewrap' as const;
+  readonly snapshots: SnapshotStore | undefined;
 
   constructor(
     /** What the host offers, as found at start-up. */
     readonly probe: HostProbe,
     private readonly host: BubblewrapHost,
     private readonly options: BubblewrapProviderOptions,
-  ) {}
+  ) {
+    this.snapshots = isSnapshotStore(host.store) ? host.store : undefined;
+  }
 
   async open(id: string, spec: SandboxSpec = {}): Promise<ProvidedSandbox> {
     const record = await this.host.store.ensure(id);
@@ -104,7 +111,7 @@ export async function createBubblewrapProvider(options: BubblewrapProviderOption
   const root = probe.root;
   const range = options.uidRange ?? DEFAULT_UID_RANGE;
   if (root) assertUidRange(range);
-  const store = options.store ?? new DirWorkspaceStore({ root: options.root, uids: root ? range : 'self' });
+  const store = options.store ?? (await OverlayWorkspaceStore.open({ root: options.root, uids: root ? range : 'self' }));
   if (!root) options.logger?.warn('not running as root: every sandbox runs as this user\'s uid, and without cgroup limits');
   const runtime = prepareHostRuntime(options.root);
   const nodePath = options.nodePath ?? process.execPath;
@@ -138,6 +145,12 @@ export async function createBubblewrapProvider(options: BubblewrapProviderOption
   options.logger?.info(`sandbox host:\n${describeProbe(probe)}`);
   await selfTest(bwrap, root ? range.first : undefined, system);
   return provider;
+}
+
+/** Whether a store can also checkpoint and fork (the layered ones). */
+export function isSnapshotStore(store: WorkspaceStore): store is WorkspaceStore & SnapshotStore {
+  const candidate = store as Partial<SnapshotStore>;
+  return typeof candidate.checkpoint === 'function' && typeof candidate.fork === 'function' && typeof candidate.restore === 'function';
 }
 
 /**

@@ -34,6 +34,14 @@ export interface SandboxCgroup {
   killAll(): Promise<void>;
   /** Removes the (empty) group. */
   remove(): Promise<void>;
+  /**
+   * Stops every process of the group, including any it is forking right now, and resolves once
+   * the kernel reports the whole group frozen. Absent when the hierarchy has no freezer.
+   * @throws Error when the group does not freeze in time (it is thawed again before the throw)
+   */
+  freeze?(): Promise<void>;
+  /** Lets the group's processes run again (idempotent). */
+  thaw?(): Promise<void>;
 }
 
 /** The cgroup facilities of this host, as far as sandboxes can use them. */
@@ -52,6 +60,24 @@ export interface CgroupDriver {
 
 const WANTED = ['memory', 'pids', 'cpu', 'freezer'] as const;
 const CPU_PERIOD_US = 100_000;
+/** A group still not frozen after this long (a task stuck in the kernel) is thawed and reported. */
+const FREEZE_TIMEOUT_MS = 5000;
+
+/**
+ * Asks the kernel to freeze, then polls until `frozen()` says so; on timeout thaws and throws, so
+ * a failed freeze never leaves a sandbox stopped.
+ */
+async function freezeUntil(request: () => void, frozen: () => boolean, thaw: () => void): Promise<void> {
+  request();
+  const deadline = Date.now() + FREEZE_TIMEOUT_MS;
+  for (let delay = 0; !frozen(); delay = Math.min(delay + 1, 5)) {
+    if (Date.now() > deadline) {
+      thaw();
+      throw new Error(`the sandbox's processes did not freeze within ${FREEZE_TIMEOUT_MS} ms`);
+    }
+    await sleep(delay);
+  }
+}
 
 interface Mount {
   point: string;
@@ -221,6 +247,19 @@ class V1Driver implements CgroupDriver {
         await waitEmpty(all);
       },
       remove: () => removeDirs(all),
+      ...(freezer
+        ? {
+            // FREEZING becomes FROZEN only once every task, children forked meanwhile included,
+            // has stopped: the kernel puts new children of a freezing group straight into it.
+            freeze: () =>
+              freezeUntil(
+                () => write(join(freezer, 'freezer.state'), 'FROZEN'),
+                () => readFileSync(join(freezer, 'freezer.state'), 'utf8').trim() === 'FROZEN',
+                () => write(join(freezer, 'freezer.state'), 'THAWED'),
+              ),
+            thaw: async () => write(join(freezer, 'freezer.state'), 'THAWED'),
+          }
+        : {}),
     };
   }
 }
@@ -265,6 +304,15 @@ class V2Driver implements CgroupDriver {
         await waitEmpty([dir]);
       },
       remove: () => removeDirs([dir]),
+      // `cgroup.events` says `frozen 1` only once every task of the group (and of groups below it)
+      // has stopped, forks in flight included.
+      freeze: () =>
+        freezeUntil(
+          () => write(join(dir, 'cgroup.freeze'), 1),
+          () => /^frozen 1$/m.test(readFileSync(join(dir, 'cgroup.events'), 'utf8')),
+          () => write(join(dir, 'cgroup.freeze'), 0),
+        ),
+      thaw: async () => write(join(dir, 'cgroup.freeze'), 0),
     };
   }
 }

@@ -12,7 +12,8 @@ import { SandboxError } from '../sandbox.js';
 import { buildSandboxEnv } from '../sandbox-env.js';
 import { SupervisedSandbox, type CallDefaults, type LaunchedSupervisor } from '../supervised-sandbox.js';
 import { SUPERVISOR_SOURCE_DIR, SupervisorClient } from '../supervisor-client.js';
-import { DirWorkspaceStore } from '../workspace/dir-workspace-store.js';
+import { OverlayWorkspaceStore } from '../workspace/overlay-workspace-store.js';
+import type { CheckpointResult, LayerInfo, Snapshot, SnapshotStore } from '../workspace/snapshots.js';
 
 /** Options of the unsandboxed provider. */
 export interface LocalProviderOptions {
@@ -26,6 +27,10 @@ export interface LocalProviderOptions {
   calls?: Partial<CallDefaults>;
   /** Receives the warning printed at every start (default: `console.warn`). */
   logger?: { warn(message: string): void };
+  /** How the layered store keeps files (default `auto`: overlay when root, else copies). */
+  method?: 'auto' | 'overlay' | 'copy';
+  /** The layered store's `maxLayerBytes`. */
+  maxLayerBytes?: number;
 }
 
 const START_TIMEOUT_MS = 20_000;
@@ -34,7 +39,9 @@ const STOP_GRACE_MS = 2000;
 /** Runs supervisors directly on the host. */
 export class LocalProvider implements SandboxProvider {
   readonly kind = 'local' as const;
-  readonly #store: DirWorkspaceStore;
+  /** Checkpoints and forks of this provider's sandboxes (layered storage, opened on first use). */
+  readonly snapshots: SnapshotStore;
+  readonly #ready: Promise<OverlayWorkspaceStore>;
   readonly #options: LocalProviderOptions;
 
   /** @throws Error unless `acknowledgeNoIsolation` is `true` */
@@ -43,12 +50,27 @@ export class LocalProvider implements SandboxProvider {
       throw new Error('the local provider runs agent commands without any isolation; set acknowledgeNoIsolation: true to use it');
     }
     this.#options = options;
-    this.#store = new DirWorkspaceStore({ root: options.root, uids: 'self' });
+    // Stable paths: the sandbox's working directory is a host path, fixed when it is opened.
+    this.#ready = OverlayWorkspaceStore.open({
+      root: options.root,
+      uids: 'self',
+      stablePaths: true,
+      method: options.method ?? 'auto',
+      ...(options.maxLayerBytes !== undefined ? { maxLayerBytes: options.maxLayerBytes } : {}),
+    });
+    this.#ready.catch(() => {});
+    this.snapshots = delegateSnapshots(this.#ready);
+  }
+
+  /** The provider's storage, once opened. */
+  store(): Promise<OverlayWorkspaceStore> {
+    return this.#ready;
   }
 
   async open(id: string, spec: SandboxSpec = {}): Promise<ProvidedSandbox> {
-    const record = await this.#store.ensure(id);
-    const workspace = join(this.#store.root, 'workspaces', id, 'rw', 'workspace');
+    const store = await this.#ready;
+    const record = await store.ensure(id);
+    const workspace = store.viewOf(id).workspace;
     return new SupervisedSandbox({
       id,
       workdir: workspace,
@@ -59,12 +81,12 @@ export class LocalProvider implements SandboxProvider {
   }
 
   async identity(id: string): Promise<{ uid: number; gid: number }> {
-    const { uid, gid } = await this.#store.ensure(id);
+    const { uid, gid } = await (await this.#ready).ensure(id);
     return { uid, gid };
   }
 
   async destroy(id: string): Promise<void> {
-    await this.#store.destroy(id);
+    await (await this.#ready).destroy(id);
   }
 
   async #launch(id: string, spec: SandboxSpec): Promise<LaunchedSupervisor> {
@@ -73,7 +95,8 @@ export class LocalProvider implements SandboxProvider {
       `WARNING: sandbox ${id} runs WITHOUT ISOLATION (local provider): its commands run as ${userInfo().username} on this host, ` +
         'with access to its files, network and services. Install bubblewrap (apt-get install bubblewrap) for real sandboxes.',
     );
-    const mount = await this.#store.mount(id);
+    const store = await this.#ready;
+    const mount = await store.mount(id);
     const uploads = spec.uploadsDir ?? mount.uploads;
     const env = buildSandboxEnv(spec.env, { home: mount.home, user: userInfo().username }, this.#options.inheritEnv);
     const config = {
@@ -108,7 +131,7 @@ export class LocalProvider implements SandboxProvider {
       }, STOP_GRACE_MS);
       await client.exited;
       clearTimeout(timer);
-      await this.#store.unmount(id);
+      await store.unmount(id);
     };
     const timer = setTimeout(() => client.fail(`the sandbox did not start within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
     try {
@@ -121,4 +144,18 @@ export class LocalProvider implements SandboxProvider {
     }
     return { client, stop };
   }
+}
+
+/** A `SnapshotStore` whose calls wait for the store to be opened. */
+function delegateSnapshots(ready: Promise<SnapshotStore>): SnapshotStore {
+  return {
+    checkpoint: async (id, quiesce): Promise<CheckpointResult> => (await ready).checkpoint(id, quiesce),
+    fork: async (snapshot: Snapshot, newId: string) => (await ready).fork(snapshot, newId),
+    restore: async (id: string, snapshot: Snapshot) => (await ready).restore(id, snapshot),
+    layersOf: async (id: string) => (await ready).layersOf(id),
+    collect: async (keep: ReadonlySet<string>) => (await ready).collect(keep),
+    layerInfo: async (id: string): Promise<LayerInfo | undefined> => (await ready).layerInfo(id),
+    exportLayer: async (id: string) => (await ready).exportLayer(id),
+    importLayer: async (id: string, tar: NodeJS.ReadableStream) => (await ready).importLayer(id, tar),
+  };
 }

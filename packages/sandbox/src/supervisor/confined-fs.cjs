@@ -12,7 +12,7 @@
 // Inside bubblewrap this is policy (the tools must not wander over the system files the shell can
 // read anyway); in the unsandboxed provider it is the only confinement there is.
 
-const { lstatSync, readlinkSync, mkdirSync, constants } = require('node:fs');
+const { lstatSync, readlinkSync, realpathSync, mkdirSync, openSync, closeSync, constants } = require('node:fs');
 const { open } = require('node:fs/promises');
 
 const MAX_SYMLINK_HOPS = 40;
@@ -55,6 +55,31 @@ class ConfinedFs {
   /** @param {string} p */
   rootOf(p) {
     return this.roots.find((r) => p === r.path || p.startsWith(`${r.path}/`));
+  }
+
+  /**
+   * The root that holds the file an open descriptor really refers to. Checked after every open:
+   * a directory swapped for a symlink between resolving a path and opening it is followed by the
+   * kernel (O_NOFOLLOW guards only the last component), and this is where that is caught.
+   * @param {number} fd
+   */
+  rootOfDescriptor(fd) {
+    let real;
+    try {
+      real = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return undefined;
+    }
+    if (!this.realRoots) {
+      this.realRoots = this.roots.map((r) => {
+        try {
+          return { ...r, path: realpathSync(r.path) };
+        } catch {
+          return r;
+        }
+      });
+    }
+    return this.realRoots.find((r) => real === r.path || real.startsWith(`${r.path}/`));
   }
 
   /** A path the walk may pass through: inside a root, or on the way down to one. @param {string} p */
@@ -146,6 +171,7 @@ class ConfinedFs {
       throw fromErrno(err, input);
     }
     try {
+      if (!this.rootOfDescriptor(handle.fd)) throw new FsError('outside_workspace', `${input} leads outside the sandbox's file roots`);
       const st = await handle.stat();
       if (st.isDirectory()) throw new FsError('is_directory', `${input} is a directory`);
       if (!st.isFile()) throw new FsError('io_error', `${input} is not a regular file`);
@@ -177,30 +203,71 @@ class ConfinedFs {
     const { path: base, missing } = this.resolve(input, { allowMissing: true });
     const target = missing.length === 0 ? base : `${base === '/' ? '' : base}/${missing.join('/')}`;
     if (!this.rootOf(target)?.writable) throw new FsError('read_only', `${input} is in a read-only location`);
+    // Everything below happens relative to a directory descriptor that was checked, never by a
+    // path that could have been changed since it was resolved.
+    const split = target.lastIndexOf('/');
+    const leaf = target.slice(split + 1);
+    const toCreate = missing.length === 0 ? [] : missing.slice(0, -1);
+    let dirFd = this.openCheckedDir(missing.length === 0 ? target.slice(0, split) || '/' : base, input);
+    let fileFd;
     try {
-      let dir = base === '/' ? '' : base;
-      for (const name of missing.slice(0, -1)) {
-        dir = `${dir}/${name}`;
-        mkdirSync(dir);
+      for (const name of toCreate) {
+        try {
+          mkdirSync(`/proc/self/fd/${dirFd}/${name}`);
+        } catch (err) {
+          if (/** @type {{code?: string}} */ (err).code !== 'EEXIST') throw fromErrno(err, input);
+        }
+        const next = this.openCheckedDir(`/proc/self/fd/${dirFd}/${name}`, input);
+        closeSync(dirFd);
+        dirFd = next;
       }
-    } catch (err) {
-      throw fromErrno(err, input);
+      try {
+        // No O_TRUNC: nothing is changed before the file is proven to be inside a root.
+        fileFd = openSync(`/proc/self/fd/${dirFd}/${leaf}`, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o666);
+      } catch (err) {
+        throw fromErrno(err, input);
+      }
+    } finally {
+      closeSync(dirFd);
     }
-    let handle;
-    try {
-      handle = await open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o666);
-    } catch (err) {
+    // Reopening through the descriptor's /proc link (a magic link, so no O_NOFOLLOW) gives an async
+    // handle on exactly the file that was opened above.
+    const handle = await open(`/proc/self/fd/${fileFd}`, constants.O_WRONLY | constants.O_NONBLOCK).catch((err) => {
+      closeSync(fileFd);
       throw fromErrno(err, input);
-    }
+    });
+    closeSync(fileFd);
     try {
+      if (!this.rootOfDescriptor(handle.fd)?.writable) throw new FsError('outside_workspace', `${input} leads outside the sandbox's writable roots`);
       const st = await handle.stat();
       if (!st.isFile()) throw new FsError('io_error', `${input} is not a regular file`);
+      await handle.truncate(0);
       await handle.writeFile(data);
     } catch (err) {
       throw err instanceof FsError ? err : fromErrno(err, input);
     } finally {
       await handle.close();
     }
+  }
+
+  /**
+   * Opens a directory without following a final symlink and checks it is inside a root.
+   * @param {string} path
+   * @param {string} input
+   * @returns {number}
+   */
+  openCheckedDir(path, input) {
+    let fd;
+    try {
+      fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    } catch (err) {
+      throw fromErrno(err, input);
+    }
+    if (!this.rootOfDescriptor(fd)) {
+      closeSync(fd);
+      throw new FsError('outside_workspace', `${input} leads outside the sandbox's file roots`);
+    }
+    return fd;
   }
 
   /**

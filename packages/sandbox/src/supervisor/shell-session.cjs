@@ -76,6 +76,15 @@ class ShellSession {
     this.snapshot = null;
   }
 
+  /** Starts bash ahead of the first command, which tries again (and says why) if this fails. */
+  startEarly() {
+    try {
+      this.ensureStarted();
+    } catch {
+      // Reported by the first command that needs the shell.
+    }
+  }
+
   /** Starts bash if none is running (lazily: after `exit`, a stopped command or a restart). */
   ensureStarted() {
     if (this.proc) return this.proc;
@@ -91,6 +100,13 @@ class ShellSession {
       // Its own session: the shell and what it starts can be told apart from the supervisor.
       detached: true,
     });
+    if (proc.pid === undefined) {
+      // The spawn failed (EAGAIN at the pids limit, ENOMEM): there is no shell to talk to, and
+      // keeping this one would leave every later command waiting on a dead pipe until its timeout.
+      proc.on('error', () => {});
+      proc.stdin?.destroy();
+      throw new Error(`bash could not be started (the sandbox may be at its process or memory limit); end some processes or restart the shell`);
+    }
     proc.stdout.on('data', (chunk) => this.active?.feed(chunk));
     // Commands write their stderr into the frame's pipe (2>&7); what bash itself writes here are
     // job notices ("[1]+ Terminated ...") that belong to no command: drop them.
@@ -100,18 +116,16 @@ class ShellSession {
     proc.on('exit', (code, sig) => {
       if (this.proc === proc) this.proc = null;
       // A shell that ended by itself (`exit`) takes its background jobs along.
-      if (proc.pid && !this.abandoned.has(proc)) killSession(proc.pid);
+      if (!this.abandoned.has(proc)) killSession(/** @type {number} */ (proc.pid));
       const status = code ?? 128 + (sig ? (constants.signals[sig] ?? 0) : 0);
       const active = this.active;
       if (active?.proc === proc) setTimeout(() => active.exited(status), DRAIN_MS);
     });
-    if (proc.pid) {
-      // Under memory pressure the kernel should pick the user's command, not the supervisor.
-      try {
-        writeFileSync(`/proc/${proc.pid}/oom_score_adj`, '500');
-      } catch {
-        // Not fatal: the sandbox's memory limit still holds.
-      }
+    // Under memory pressure the kernel should pick the user's command, not the supervisor.
+    try {
+      writeFileSync(`/proc/${proc.pid}/oom_score_adj`, '500');
+    } catch {
+      // Not fatal: the sandbox's memory limit still holds.
     }
     proc.stdin.write(`set -m\nexec 7>&1\n${this.exports}\n`);
     this.proc = proc;

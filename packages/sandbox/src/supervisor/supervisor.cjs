@@ -57,7 +57,7 @@ const shell = new ShellSession({
   ownPidNamespace: config.ownPidNamespace,
   protectedSessions: () => execSessions,
 });
-if (!config.proxy || config.proxy.port !== 0) shell.ensureStarted();
+if (!config.proxy || config.proxy.port !== 0) shell.startEarly();
 
 /** @param {object} message */
 function send(message) {
@@ -189,7 +189,7 @@ async function main() {
     if (config.proxy.port === 0) {
       // The unsandboxed provider cannot count on a free 3128: the shell learns the real port.
       setProxyEnv(`http://${config.proxy.host}:${proxyPort}`);
-      shell.ensureStarted();
+      shell.startEarly();
     }
   }
   send({ event: 'ready', pid: process.pid, proxyPort });

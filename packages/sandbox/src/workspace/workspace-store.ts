@@ -2,10 +2,10 @@
  * Where a sandbox's writable files live on the host, behind a small interface so the layout can
  * change without touching the providers.
  *
- * Phase 1 (`DirWorkspaceStore`) keeps them as plain directories. Phase 2 replaces it with a
- * layered store: an environment's base layer and frozen checkpoint layers as overlayfs lower
- * directories, the sandbox's writable layer as the upper one, mounted (nosuid, nodev, and with
- * `userxattr` when unprivileged) by `mount` and unmounted by `unmount`. The providers only ever
+ * `DirWorkspaceStore` (phase 1) keeps them as plain directories. `OverlayWorkspaceStore` (the
+ * default) stacks immutable layers (an environment's base layer, frozen checkpoints) as overlayfs
+ * lower directories under the sandbox's writable layer, mounted (nosuid, nodev) by `mount` and
+ * unmounted by `unmount`, or serves the same interface by copies where overlayfs is unavailable. The providers only ever
  * bind the directories `mount` returns, so upper and work directories never enter the sandbox's
  * view.
  */
@@ -13,16 +13,22 @@
 /** The durable facts about one sandbox's storage. */
 export interface WorkspaceRecord {
   /** Format of the record; bumped when the layout changes so old storage keeps loading. */
-  version: 1;
+  version: 1 | 2;
   /** The sandbox id (the session's), also the name of its directory. */
   id: string;
   /** Host uid and gid owning the writable files, and running the sandbox's processes. */
   uid: number;
   gid: number;
-  /** How the writable files are stored: `dir` now; `overlay` in phase 2. */
-  layout: 'dir';
+  /**
+   * How the writable files are stored: `dir` (version 1, DirWorkspaceStore: plain directories),
+   * `overlay` (version 2: a writable layer over `layers`), `copy` (version 2: plain directories
+   * with layered checkpoints, where overlayfs cannot be used).
+   */
+  layout: 'dir' | 'overlay' | 'copy';
   /** When the storage was created (ISO 8601). */
   createdAt: string;
+  /** Version 2: the layer ids the writable layer stands on, bottom first. */
+  layers?: string[];
 }
 
 /** Host directories to show inside a running sandbox. */

@@ -30,9 +30,12 @@ describe('local (unsandboxed) provider', () => {
     const provider = localProvider({ root });
     const id = sandboxId();
     const sandbox = await provider.open(id);
+    const view = (await provider.store()).viewOf(id);
+    expect(sandbox.workdir).toBe(view.workspace);
     await sandbox.writeFile('notes.txt', 'local');
+    // New files land in the writable layer, shown (merged with the layers below) at the view.
     expect(readFileSync(join(root, 'workspaces', id, 'rw', 'workspace', 'notes.txt'), 'utf8')).toBe('local');
-    expect((await sandbox.shell('echo $HOME')).output).toBe(`${join(root, 'workspaces', id, 'rw', 'home')}\n`);
+    expect((await sandbox.shell('echo $HOME')).output).toBe(`${view.home}\n`);
     const uploads = join(root, 'workspaces', id, 'uploads');
     await expectSandboxError(sandbox.writeFile(join(uploads, 'x.txt'), 'x'), 'read_only');
     expect(existsSync(join(uploads, 'x.txt'))).toBe(false);

@@ -19,6 +19,14 @@ const { ConfinedFs } = (await import(`${supervisorDir}confined-fs.cjs`)) as {
   ConfinedFs: new (roots: { path: string; writable: boolean }[], workdir: string) => Confined;
 };
 
+interface Shell {
+  run(command: string, options: { timeoutMs: number; maxOutputBytes: number }): Promise<{ output: string; exitCode: number | null }>;
+  startEarly(): void;
+}
+const { ShellSession } = (await import(`${supervisorDir}shell-session.cjs`)) as {
+  ShellSession: new (options: { shell: string; workdir: string; env: Record<string, string>; ownPidNamespace: boolean; protectedSessions: () => Set<number> }) => Shell;
+};
+
 afterAll(removeRoots);
 
 describe('output capture', () => {
@@ -70,5 +78,15 @@ describe('confined paths', () => {
   it('resolves a missing tail for creation, never through ..', () => {
     expect(fs.resolve('a/new/dir/file', { allowMissing: true })).toEqual({ path: join(work, 'a'), missing: ['new', 'dir', 'file'] });
     expect(() => fs.resolve('a/new/../../../x', { allowMissing: true })).toThrow();
+  });
+});
+
+describe('shell session', () => {
+  it('fails a command at once, saying why, when bash cannot be started (no dead shell is kept)', async () => {
+    const session = new ShellSession({ shell: join(tempRoot(), 'no-such-bash'), workdir: tempRoot(), env: {}, ownPidNamespace: false, protectedSessions: () => new Set() });
+    session.startEarly();
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      await expect(session.run('echo hi', { timeoutMs: 60_000, maxOutputBytes: 1024 })).rejects.toThrow(/bash could not be started/);
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -19,9 +20,24 @@ export function tempRoot(): string {
   return root;
 }
 
-/** Removes every root made by `tempRoot` (files of sandbox uids included: tests run as root). */
+/** Mount points at or under `dir` in this process's namespace, deepest first. */
+export function mountsUnder(dir: string): string[] {
+  const points = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4]?.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))))
+    .filter((point): point is string => point !== undefined && (point === dir || point.startsWith(`${dir}/`)));
+  return points.sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Removes every root made by `tempRoot` (files of sandbox uids included: tests run as root),
+ * unmounting first whatever overlay a failed test left mounted there.
+ */
 export function removeRoots(): void {
-  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+  for (const root of roots.splice(0)) {
+    for (const point of mountsUnder(root)) spawnSync('umount', ['-l', point]);
+    rmSync(root, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -112,9 +112,9 @@ export class PostgresDriver implements SqlDriver {
     }
   }
 
-  /** `pg_notify` is transactional: the payload is delivered when the enclosing transaction commits. */
-  notifySql(channel: string, payload: string): { sql: string; params: unknown[] } {
-    return { sql: `SELECT pg_notify(?, ?)`, params: [channel, payload] };
+  /** `pg_notify` is transactional: the payloads are delivered when the enclosing transaction commits. */
+  notifySql(notes: ReadonlyArray<readonly [channel: string, payload: string]>): { sql: string; params: unknown[] } {
+    return { sql: `SELECT ${notes.map(() => 'pg_notify(?, ?)').join(', ')}`, params: notes.flat() };
   }
 
   /** Waits for transactions in flight, then closes every connection. Idempotent. */

@@ -1,9 +1,10 @@
 import pg from 'pg';
+import { CHANNELS } from '../sql/channels.js';
 import type { SqlExecutor } from '../sql/driver.js';
 import type { TailHub } from '../tail-hub.js';
 
-/** The channel the shared SQL notifies on (see `sql-event-log.ts` and `sql-sessions.ts`). */
-export const EVENTS_CHANNEL = 'longhand_events';
+/** The channel appends and deletions are announced on (kept for callers of the old name). */
+export const EVENTS_CHANNEL = CHANNELS.events;
 
 /** What the listener needs of the store's tail hub. */
 export type TailSignals = Pick<TailHub, 'signal' | 'deleted' | 'sessionIds'>;
@@ -19,14 +20,19 @@ export interface PostgresListenerOptions {
   onError?: (error: unknown) => void;
 }
 
+type Handler = (payload: string) => void;
+
 /**
- * Carries other processes' appends and deletions to this store's subscribers: one connection
- * LISTENs on `longhand_events`, whose payloads are `"<sessionId> <lastSeq>"` or
- * `"<sessionId> deleted"`. A notification only says "look": the hub reads the events themselves
- * by seq, so a duplicate (this process's own appends) or a late one does no harm.
+ * The one connection of a store that LISTENs: it carries other processes' appends and deletions
+ * to the store's subscribers (`longhand_events`, payloads `"<sessionId> <lastSeq>"` or
+ * `"<sessionId> deleted"`), and whatever other channels the store asks for (wakes, previews).
+ * An events notification only says "look": the hub reads the events themselves by seq, so a
+ * duplicate (this process's own appends) or a late one does no harm.
  *
  * Notifications sent while the connection is down are lost, so after every reconnect, and at a
  * low rate all the time, the sessions with subscribers are checked against the sessions table.
+ * The same connection also sends the store's previews (`notify`): one connection sends them in
+ * order, and it keeps them off the pool that appends use.
  */
 export class PostgresListener {
   private client: pg.Client | undefined;
@@ -36,6 +42,8 @@ export class PostgresListener {
   private connecting: Promise<void> | undefined;
   private backoffMs: number;
   private closed = false;
+  private hub: TailSignals | undefined;
+  private readonly handlers = new Map<string, Handler>();
   private readonly pollIntervalMs: number;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
@@ -43,7 +51,6 @@ export class PostgresListener {
 
   constructor(
     private readonly config: pg.ClientConfig,
-    private readonly hub: TailSignals,
     private readonly db: SqlExecutor,
     options: PostgresListenerOptions = {},
   ) {
@@ -54,11 +61,44 @@ export class PostgresListener {
     this.onError = options.onError ?? ((error) => console.warn(`longhand store: PostgreSQL listener: ${String(error)}`));
   }
 
+  /** Delivers appends and deletions to `hub`'s subscribers. Call before `start`. */
+  watchTails(hub: TailSignals): void {
+    this.hub = hub;
+    this.handlers.set(CHANNELS.events, (payload) => this.deliver(payload));
+  }
+
   /** Connects and starts listening; rejects when the first connection cannot be made. */
   async start(): Promise<void> {
     await this.connect();
     this.pollTimer = setInterval(() => void this.poll(), this.pollIntervalMs);
     this.pollTimer.unref();
+  }
+
+  /**
+   * Calls `handler` with the payload of every notification on `channel` from now on (and after
+   * reconnects). Resolves once the connection listens, or at once while it is down (it listens
+   * when it is back).
+   */
+  async listen(channel: string, handler: Handler): Promise<void> {
+    this.handlers.set(channel, handler);
+    await this.connecting?.catch(() => undefined);
+    // LISTEN twice is harmless, so there is no race with a connection that just opened.
+    await this.client?.query(`LISTEN ${quoteChannel(channel)}`).catch((error: unknown) => this.onError(error));
+  }
+
+  /**
+   * Sends each payload as a notification on `channel`, in order, in one statement (so one
+   * transaction: PostgreSQL delivers them together and in this order).
+   * @throws Error when the connection is down; the caller decides whether to drop or retry.
+   */
+  async notify(channel: string, payloads: readonly string[]): Promise<void> {
+    const client = this.client;
+    if (!client) throw new Error('the listening connection is down');
+    if (payloads.length === 0) return;
+    await client.query(`SELECT pg_notify($1, payload) FROM unnest($2::text[]) WITH ORDINALITY AS p(payload, n) ORDER BY n`, [
+      channel,
+      payloads,
+    ]);
   }
 
   /** Stops listening and polling and closes the connection. Idempotent. */
@@ -85,11 +125,16 @@ export class PostgresListener {
     client.on('error', (error) => this.dropped(client, error));
     client.on('end', () => this.dropped(client, new Error('the listening connection ended')));
     client.on('notification', (message) => {
-      if (message.channel === EVENTS_CHANNEL && message.payload) this.deliver(message.payload);
+      if (message.payload === undefined) return;
+      try {
+        this.handlers.get(message.channel)?.(message.payload);
+      } catch (error) {
+        this.onError(error);
+      }
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+      for (const channel of this.handlers.keys()) await client.query(`LISTEN ${quoteChannel(channel)}`);
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
@@ -105,7 +150,7 @@ export class PostgresListener {
 
   private deliver(payload: string): void {
     const space = payload.lastIndexOf(' ');
-    if (space <= 0) return;
+    if (space <= 0 || !this.hub) return;
     const sessionId = payload.slice(0, space);
     const what = payload.slice(space + 1);
     if (what === 'deleted') this.hub.deleted(sessionId);
@@ -155,8 +200,9 @@ export class PostgresListener {
   }
 
   private async checkWatched(): Promise<void> {
-    const watched = this.hub.sessionIds();
-    if (watched.length === 0) return;
+    const hub = this.hub;
+    const watched = hub?.sessionIds() ?? [];
+    if (!hub || watched.length === 0) return;
     try {
       const rows = await this.db.all<{ id: string; last_seq: number }>(
         `SELECT id, last_seq FROM sessions WHERE id = ANY(CAST(? AS TEXT[]))`,
@@ -166,11 +212,16 @@ export class PostgresListener {
       const heads = new Map(rows.map((row) => [row.id, Number(row.last_seq)]));
       for (const sessionId of watched) {
         const head = heads.get(sessionId);
-        if (head === undefined) this.hub.deleted(sessionId);
-        else this.hub.signal(sessionId, head);
+        if (head === undefined) hub.deleted(sessionId);
+        else hub.signal(sessionId, head);
       }
     } catch (error) {
       if (!this.closed) this.onError(error);
     }
   }
+}
+
+/** Channel names are ours (constants), but quote them anyway so none can be read as SQL. */
+function quoteChannel(channel: string): string {
+  return `"${channel.replace(/"/g, '""')}"`;
 }

@@ -18,8 +18,11 @@ export interface SqlDriver extends SqlExecutor {
    * No other statement of this driver runs inside it.
    */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
-  /** Posts a notification delivered to other processes when the current transaction commits. */
-  notifySql?(channel: string, payload: string): { sql: string; params: unknown[] };
+  /**
+   * One statement that posts notifications (`[channel, payload]` each), delivered to other
+   * processes, in this order, when the current transaction commits.
+   */
+  notifySql?(notes: ReadonlyArray<readonly [channel: string, payload: string]>): { sql: string; params: unknown[] };
   close(): Promise<void>;
 }
 

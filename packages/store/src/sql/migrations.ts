@@ -70,6 +70,16 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; statemen
   },
 ];
 
+/** What `migrate` did: the version it found, the version it left, and the migrations it applied in between. */
+export interface MigrationReport {
+  /** The schema version before (0 for an empty database). */
+  from: number;
+  /** The schema version now: the newest this build knows. */
+  to: number;
+  /** The migrations this call applied, oldest first (another process may have applied others). */
+  applied: Array<{ version: number; name: string }>;
+}
+
 /** The newest schema version this build knows. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
@@ -85,20 +95,23 @@ export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
  * are read again under the lock, so a migration another process just applied is skipped.
  * SQLite needs no lock: its write transactions already exclude each other.
  */
-export async function migrate(driver: SqlDriver): Promise<number> {
+export async function migrate(driver: SqlDriver): Promise<MigrationReport> {
+  let from: number | undefined;
+  const applied: MigrationReport['applied'] = [];
   for (;;) {
     const appliedOne = await driver.transaction(async (tx) => {
       if (driver.dialect === 'postgres') await tx.run(`SELECT pg_advisory_xact_lock(4680)`);
       await tx.run(`CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
       const rows = await tx.all<{ version: number | string }>(`SELECT version FROM schema_migrations`);
-      const applied = new Set(rows.map((row) => Number(row.version)));
-      const newest = Math.max(0, ...applied);
+      const done = new Set(rows.map((row) => Number(row.version)));
+      const newest = Math.max(0, ...done);
+      from ??= newest;
       if (newest > LATEST_SCHEMA_VERSION) {
         throw new Error(
           `the database is at schema version ${newest}, newer than this Longhand build knows (${LATEST_SCHEMA_VERSION}); upgrade Longhand`,
         );
       }
-      const next = MIGRATIONS.find((migration) => !applied.has(migration.version));
+      const next = MIGRATIONS.find((migration) => !done.has(migration.version));
       if (!next) return false;
       for (const statement of next.statements) await tx.run(statement);
       await tx.run(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, [
@@ -106,8 +119,9 @@ export async function migrate(driver: SqlDriver): Promise<number> {
         next.name,
         new Date().toISOString(),
       ]);
+      applied.push({ version: next.version, name: next.name });
       return true;
     });
-    if (!appliedOne) return LATEST_SCHEMA_VERSION;
+    if (!appliedOne) return { from: from ?? 0, to: LATEST_SCHEMA_VERSION, applied };
   }
 }

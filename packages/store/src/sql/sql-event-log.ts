@@ -11,6 +11,7 @@ import type {
   SubscriptionListener,
 } from '../event-log.js';
 import { TailHub } from '../tail-hub.js';
+import { CHANNELS, wakePayload } from './channels.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { applyProjections } from './projections.js';
 
@@ -32,8 +33,21 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
+/** How a store wires its event log. */
+export interface SqlEventLogOptions {
+  /** The store's identity in wake signals, so that it can ignore its own. */
+  origin: string;
+  /**
+   * Called as an append is queued, before it is written: the PostgreSQL store sends the session's
+   * pending previews then, so that they reach other processes ahead of the events they preview.
+   */
+  beforeAppend?: (sessionId: string) => void;
+}
+
 const COLUMNS = 'seq, id, type, processed_at, redelivery, body, internal';
 const MAX_BATCH = 256;
+/** Rows of one INSERT: 9 parameters each stays far below SQLite's and PostgreSQL's parameter limits. */
+const ROWS_PER_INSERT = 100;
 
 /** The id of the event an event answers (a tool use), indexed so answers are found fast. */
 function refOf(body: EventBody): string | null {
@@ -64,7 +78,10 @@ export class SqlEventLog implements EventLog {
   private flushing = false;
   private closed = false;
 
-  constructor(private readonly driver: SqlDriver) {
+  constructor(
+    private readonly driver: SqlDriver,
+    private readonly options: SqlEventLogOptions,
+  ) {
     this.hub = new TailHub((sessionId, afterSeq, limit) =>
       this.read(sessionId, { afterSeq, limit, withRedeliveries: true }),
     );
@@ -72,6 +89,7 @@ export class SqlEventLog implements EventLog {
 
   append(sessionId: string, drafts: readonly EventDraft[], options: AppendOptions = {}): Promise<StoredEvent[]> {
     if (this.closed) return Promise.reject(new StoreClosedError());
+    this.options.beforeAppend?.(sessionId);
     return new Promise((resolve, reject) => {
       this.queue.push({ sessionId, drafts, options, resolve, reject });
       if (!this.flushing) void this.flush();
@@ -295,44 +313,47 @@ export class SqlEventLog implements EventLog {
     }
     const lastSeq = Number(bumped[0]!.last_seq);
     let seq = lastSeq - drafts.length;
-    const stored: StoredEvent[] = [];
+    const rows: Array<{ row: EventRow; ref: string | null }> = [];
     for (const draft of drafts) {
       seq += 1;
-      const id = draft.id ?? newId('event');
-      const processedAt = draft.redeliveryOf ? now : draft.processedAt === undefined ? now : draft.processedAt;
       const internal = draft.internal ?? null;
-      const row: EventRow = {
-        seq,
-        id,
-        type: draft.body.type,
-        processed_at: processedAt,
-        redelivery: draft.redeliveryOf ? 1 : 0,
-        body: JSON.stringify(draft.body),
-        internal: internal === null ? null : JSON.stringify(internal),
-      };
-      await tx.run(`INSERT INTO events (session_id, ${COLUMNS}, ref_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-        sessionId,
-        row.seq,
-        row.id,
-        row.type,
-        row.processed_at,
-        row.redelivery,
-        row.body,
-        row.internal,
-        draft.redeliveryOf ? null : refOf(draft.body),
-      ]);
-      if (draft.redeliveryOf) {
-        await tx.run(`UPDATE events SET processed_at = ? WHERE session_id = ? AND seq = ?`, [now, sessionId, draft.redeliveryOf.seq]);
-      }
-      stored.push(rowToEvent(row));
+      rows.push({
+        row: {
+          seq,
+          id: draft.id ?? newId('event'),
+          type: draft.body.type,
+          processed_at: draft.redeliveryOf ? now : draft.processedAt === undefined ? now : draft.processedAt,
+          redelivery: draft.redeliveryOf ? 1 : 0,
+          body: JSON.stringify(draft.body),
+          internal: internal === null ? null : JSON.stringify(internal),
+        },
+        ref: draft.redeliveryOf ? null : refOf(draft.body),
+      });
     }
+    // Many rows a statement: each statement is a round trip to the database, inside the one
+    // transaction every other append of the batch waits for.
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      const chunk = rows.slice(start, start + ROWS_PER_INSERT);
+      await tx.run(
+        `INSERT INTO events (session_id, ${COLUMNS}, ref_id) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        chunk.flatMap(({ row, ref }) => [sessionId, row.seq, row.id, row.type, row.processed_at, row.redelivery, row.body, row.internal, ref]),
+      );
+    }
+    const marked = drafts.flatMap((draft) => (draft.redeliveryOf ? [draft.redeliveryOf.seq] : []));
+    if (marked.length > 0) {
+      await tx.run(`UPDATE events SET processed_at = ? WHERE session_id = ? AND seq IN (${marked.map(() => '?').join(', ')})`, [now, sessionId, ...marked]);
+    }
+    const stored = rows.map(({ row }) => rowToEvent(row));
     const session = bumped[0]!;
     await applyProjections(tx, sessionId, stored, {
       status: session.status,
       runningSince: session.running_since === null ? null : Number(session.running_since),
     });
     if (this.driver.notifySql && stored.length > 0) {
-      const notify = this.driver.notifySql('longhand_events', `${sessionId} ${lastSeq}`);
+      const notes: Array<[string, string]> = [[CHANNELS.events, `${sessionId} ${lastSeq}`]];
+      // Delivered with the commit, like the append itself: a worker that hears it finds the wake mark.
+      if (options.wake) notes.push([CHANNELS.wakes, wakePayload(this.options.origin, sessionId)]);
+      const notify = this.driver.notifySql(notes);
       await tx.run(notify.sql, notify.params);
     }
     return stored;

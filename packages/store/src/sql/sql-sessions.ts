@@ -1,7 +1,8 @@
 import { isoNow, type Session, type SessionUsage } from '@longhand/protocol';
 import type { Fence } from '../event-log.js';
 import type { Lease, SessionChanges, SessionQuery, SessionRecord, SessionTable } from '../sessions.js';
-import type { SqlDriver } from './driver.js';
+import { CHANNELS, wakePayload } from './channels.js';
+import type { SqlDriver, SqlExecutor } from './driver.js';
 
 interface SessionRow {
   id: string;
@@ -67,6 +68,8 @@ function memoryStoreIds(session: Session): string {
 export class SqlSessionTable implements SessionTable {
   constructor(
     private readonly driver: SqlDriver,
+    /** This store's identity in wake signals, so that it ignores its own. */
+    private readonly origin: string,
     /** Called after a session was deleted by this process, to end its subscriptions. */
     private readonly onDeleted?: (sessionId: string) => void,
   ) {}
@@ -190,7 +193,7 @@ export class SqlSessionTable implements SessionTable {
       const changed = await tx.run(`DELETE FROM sessions WHERE id = ?`, [sessionId]);
       await tx.run(`DELETE FROM events WHERE session_id = ?`, [sessionId]);
       if (changed > 0 && this.driver.notifySql) {
-        const notify = this.driver.notifySql('longhand_events', `${sessionId} deleted`);
+        const notify = this.driver.notifySql([[CHANNELS.events, `${sessionId} deleted`]]);
         await tx.run(notify.sql, notify.params);
       }
       return changed > 0;
@@ -228,11 +231,25 @@ export class SqlSessionTable implements SessionTable {
     return { sessionId: lease.sessionId, holder: lease.holder, token: lease.token, expiresAt: Number(row.lease_expires_at) };
   }
 
-  async releaseLease(lease: Fence & { sessionId: string }): Promise<void> {
-    await this.driver.run(
-      `UPDATE sessions SET lease_holder = NULL, lease_expires_at = 0 WHERE id = ? AND lease_holder = ? AND lease_token = ?`,
-      [lease.sessionId, lease.holder, lease.token],
-    );
+  async releaseLease(lease: Fence & { sessionId: string }, options: { handoff?: boolean } = {}): Promise<number> {
+    const release = async (tx: SqlExecutor): Promise<number> => {
+      const rows = await tx.all<{ wake_seq: number | string }>(
+        `UPDATE sessions SET lease_holder = NULL, lease_expires_at = 0 WHERE id = ? AND lease_holder = ? AND lease_token = ?
+         RETURNING wake_seq`,
+        [lease.sessionId, lease.holder, lease.token],
+      );
+      return Number(rows[0]?.wake_seq ?? 0);
+    };
+    const notify = this.driver.notifySql;
+    if (!options.handoff || !notify) return release(this.driver);
+    return this.driver.transaction(async (tx) => {
+      const wakeSeq = await release(tx);
+      if (wakeSeq > 0) {
+        const wake = notify.call(this.driver, [[CHANNELS.wakes, wakePayload(this.origin, lease.sessionId)]]);
+        await tx.run(wake.sql, wake.params);
+      }
+      return wakeSeq;
+    });
   }
 
   async breakLeases(): Promise<number> {

@@ -1,3 +1,4 @@
+import { migrate, type MigrationReport } from '../sql/migrations.js';
 import { SqlStore } from '../sql/sql-store.js';
 import type { Store } from '../store.js';
 import { SqliteDriver } from './sqlite-driver.js';
@@ -18,6 +19,22 @@ export async function openSqliteStore(path: string): Promise<Store> {
     throw error;
   }
   return store;
+}
+
+/**
+ * Brings the schema of the SQLite database at `path` (created if missing) up to date and
+ * reports what it did, without opening a store (`longhand migrate`).
+ *
+ * @example
+ * const { from, to, applied } = await migrateSqlite('/var/lib/longhand/longhand.db');
+ */
+export async function migrateSqlite(path: string): Promise<MigrationReport> {
+  const driver = new SqliteDriver(path);
+  try {
+    return await migrate(driver);
+  } finally {
+    await driver.close();
+  }
 }
 
 export { SqliteDriver };

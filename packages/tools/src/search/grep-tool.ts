@@ -7,11 +7,15 @@ import { InputError, InputReader } from '../tool-input.js';
 import { errorResult, textResult, type ToolResult } from '../tool-result.js';
 import { errorMessage } from '../sandbox-failure.js';
 import { truncateLine } from '../text/truncate.js';
-import { detectGrepEngine, grepCommand, type GrepEngine } from './grep-engines.js';
+import { chooseGrepEngine, detectGrepPrograms, grepCommand, type GrepEngine } from './grep-engines.js';
 import { SearchRootError, absoluteIn, resolveSearchRoot } from './search-root.js';
 
 export interface GrepOptions {
-  /** `auto` (default) uses ripgrep when the sandbox has it, else GNU grep. */
+  /**
+   * `auto` (default): GNU grep walks directories (its walk cannot be led out of the file roots),
+   * ripgrep searches single files when the sandbox has it. Naming `ripgrep` also uses it for
+   * directories: .gitignore is honoured, but its walk can be raced (see grep-engines.ts).
+   */
   engine?: 'auto' | GrepEngine;
   /** Most characters of matches returned. Default 102 400 (the reference's). */
   maxOutputChars?: number;
@@ -71,8 +75,8 @@ function firstLines(text: string, count = 12): string {
 }
 
 /**
- * Runs a `grep` call: `path:line:text` for each matching line, files in path order. Hidden files,
- * binary files and (with ripgrep) files ignored by .gitignore are skipped, as ripgrep does.
+ * Runs a `grep` call: `path:line:text` for each matching line, files in path order. Hidden and
+ * binary files are skipped while walking, as ripgrep does.
  *
  * @example
  * await grepTool({ pattern: 'fn\\s+main', path: 'src' }, sandbox);
@@ -94,11 +98,11 @@ export async function grepTool(raw: unknown, sandbox: Sandbox, options: GrepOpti
   let result;
   try {
     root = await resolveSearchRoot('grep', sandbox, where, options.signal);
-    engine = limits.engine === 'auto' ? await detectGrepEngine(sandbox) : limits.engine;
+    engine = limits.engine === 'auto' ? chooseGrepEngine(await detectGrepPrograms(sandbox), root.type) : limits.engine;
     command = grepCommand(engine, input.pattern, root, limits.maxLineChars);
     // Twice what is shown, so "there was more" can be told apart from "that was all".
     result = await sandbox.exec(command.argv, {
-      cwd: command.cwd,
+      cwd: sandbox.workdir,
       timeoutMs: limits.timeoutMs,
       maxOutputBytes: limits.maxOutputChars * 2,
       signal: options.signal,

@@ -1,12 +1,15 @@
 /**
  * Listing the regular files under a directory of the sandbox, with their modification times. The
  * port has no directory listing, so GNU `find` runs inside the sandbox (it is part of every Debian
- * system, which the sandbox mounts read-only). `find` does not follow symbolic links, so a link
- * inside the workspace that points elsewhere is never walked through.
+ * system, which the sandbox mounts read-only). `find -P` does not follow symbolic links and opens
+ * each directory relative to its parent, so a link inside the workspace that points elsewhere is
+ * never walked through, even one swapped in during the walk; the root itself is pinned (see
+ * pinned-root.ts).
  */
 
 import type { Sandbox } from '@longhand/sandbox';
 import { errorMessage } from '../sandbox-failure.js';
+import { pinnedToDirectory } from './pinned-root.js';
 
 export interface ListedFile {
   /** Path relative to the listed directory, `/`-separated. */
@@ -45,10 +48,10 @@ export async function listFiles(sandbox: Sandbox, root: string, options: ListFil
   const prune = options.prune ?? [];
   const pruneArgs = prune.length === 0 ? [] : ['(', ...prune.flatMap((name, i) => (i === 0 ? ['-name', name] : ['-o', '-name', name])), ')', '-prune', '-o'];
   // NUL-separated records: a file name may contain a newline.
-  const argv = ['find', '-P', root, '-mindepth', '1', ...pruneArgs, '-type', 'f', '-printf', '%T@\\t%P\\0'];
+  const argv = pinnedToDirectory(root, ['find', '-P', '.', '-mindepth', '1', ...pruneArgs, '-type', 'f', '-printf', '%T@\\t%P\\0']);
   let result;
   try {
-    result = await sandbox.exec(argv, { timeoutMs: options.timeoutMs, maxOutputBytes: options.maxOutputBytes, signal: options.signal });
+    result = await sandbox.exec(argv, { cwd: sandbox.workdir, timeoutMs: options.timeoutMs, maxOutputBytes: options.maxOutputBytes, signal: options.signal });
   } catch (err) {
     throw new ListFilesError(`could not list files: ${errorMessage(err)}`);
   }

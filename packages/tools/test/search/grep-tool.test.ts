@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grepTool, type GrepOptions, type ToolResult } from '../../src/index.js';
-import { detectGrepEngine, grepHasPcre } from '../../src/search/grep-engines.js';
+import { chooseGrepEngine, detectGrepPrograms, grepHasPcre } from '../../src/search/grep-engines.js';
 import { openTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { scratchDir, textOf } from '../support/tool-text.js';
 
@@ -122,10 +122,22 @@ describe.each(ENGINES)('grep (engine: %s)', (engine) => {
 });
 
 describe('grep with ripgrep', () => {
-  it('is the engine chosen when the sandbox has rg', async () => {
+  it('is the engine chosen for a single file when the sandbox has rg, never for a directory walk', async () => {
     const rg = await box.sandbox.exec(['rg', '--version']);
     expect(rg.exitCode).toBe(0);
-    expect(await detectGrepEngine(box.sandbox)).toBe('ripgrep');
+    const programs = await detectGrepPrograms(box.sandbox);
+    expect(programs).toEqual({ ripgrep: true, pcre: true });
+    expect(chooseGrepEngine(programs, 'file')).toBe('ripgrep');
+    expect(chooseGrepEngine(programs, 'directory')).toBe('grep-pcre');
+    expect(chooseGrepEngine({ ripgrep: true, pcre: false }, 'directory')).toBe('grep-extended');
+  });
+
+  it('skips node_modules directories while walking, but searches one named as the path', async () => {
+    const repo = scratchDir('grep-modules');
+    await box.sandbox.writeFile(`${repo}/node_modules/dep/index.js`, 'needle in a dependency\n');
+    await box.sandbox.writeFile(`${repo}/src/main.js`, 'needle in the code\n');
+    expect(textOf(await grepTool({ pattern: 'needle', path: repo }, box.sandbox))).toBe(`${repo}/src/main.js:1:needle in the code`);
+    expect(textOf(await grepTool({ pattern: 'needle', path: `${repo}/node_modules` }, box.sandbox))).toBe(`${repo}/node_modules/dep/index.js:1:needle in a dependency`);
   });
 
   it('honours .gitignore inside a git repository', async () => {

@@ -1,0 +1,88 @@
+import { LonghandError, type Checkpoint, type Session, type SessionForkParamsT, type SessionRestoreParamsT } from '@longhand/protocol';
+import type { Store } from '@longhand/store';
+import type { Caller } from '../caller.js';
+import type { Files } from '../files/files.js';
+import type { Hands } from '../hands/hands.js';
+import type { Waker } from '../scheduler/waker.js';
+import type { Sessions } from '../sessions/sessions.js';
+import { Checkpoints, forkedSession, type StoredCheckpoint } from './checkpoints.js';
+
+const BUSY: ReadonlySet<string> = new Set(['running', 'rescheduling']);
+
+/**
+ * Forks and restores (a Longhand extension, docs/api-extensions.md). A fork is a new session
+ * whose log starts as a copy of the parent's up to a checkpoint and whose workspace stacks a new
+ * writable layer on the checkpoint's frozen ones. A restore rolls a session back by appending
+ * `session.restored`; the log is never rewritten.
+ */
+export class Branching {
+  constructor(
+    private readonly store: Store,
+    private readonly sessions: Sessions,
+    private readonly files: Files,
+    readonly checkpoints: Checkpoints,
+    private readonly hands: () => Hands | undefined,
+    private readonly waker: Waker,
+  ) {}
+
+  /** Checkpoints a session now, on request. */
+  async checkpoint(caller: Caller, sessionId: string): Promise<Checkpoint> {
+    const { session } = await this.sessions.record(caller, sessionId);
+    if (session.archived_at) throw new LonghandError('session_archived', `session ${sessionId} is archived`, { retryable: false });
+    return this.checkpoints.take(sessionId, 'manual');
+  }
+
+  async fork(caller: Caller, sessionId: string, params: SessionForkParamsT): Promise<Session> {
+    const { session: parent } = await this.sessions.record(caller, sessionId);
+    const stored = params.checkpoint_id
+      ? await this.checkpoints.find(caller, sessionId, params.checkpoint_id)
+      : ((await this.checkpoints.latest(caller, sessionId)) ?? (await this.takeNow(caller, sessionId)));
+    const session = forkedSession(parent, stored.checkpoint, params);
+    session.resources = await Promise.all(
+      parent.resources.map(async (resource) =>
+        resource.type === 'file' ? { ...resource, file_id: (await this.files.copyForSession(caller, resource.file_id, session.id)).id } : resource,
+      ),
+    );
+    await this.store.sessions.create(caller.workspaceId, session, { parentSessionId: parent.id });
+    await this.store.events.copyPrefix(parent.id, session.id, stored.checkpoint.seq);
+    await this.hands()?.fork(stored.layers, parent.id, session.id);
+    await this.checkpoints.take(session.id, 'fork');
+    await this.continueIfMidTurn(session.id, stored);
+    return this.sessions.retrieve(caller, session.id);
+  }
+
+  async restore(caller: Caller, sessionId: string, params: SessionRestoreParamsT): Promise<Session> {
+    const record = await this.sessions.record(caller, sessionId);
+    const { session } = record;
+    if (session.archived_at) throw new LonghandError('session_archived', `session ${sessionId} is archived and read-only`, { retryable: false });
+    if (BUSY.has(session.status)) {
+      throw new LonghandError('session_busy', `session ${sessionId} is running; interrupt it and wait for idle before restoring`);
+    }
+    if (record.wakeSeq > 0) throw new LonghandError('session_busy', `session ${sessionId} has input it has not taken up yet; restore once it is idle`);
+    const stored = await this.checkpoints.find(caller, sessionId, params.checkpoint_id);
+    await this.hands()?.restore(sessionId, stored.layers);
+    await this.store.events.append(sessionId, [
+      { body: { type: 'session.restored', checkpoint_id: stored.checkpoint.id, restored_to_seq: stored.checkpoint.seq } },
+    ]);
+    await this.checkpoints.take(sessionId, 'restore');
+    await this.continueIfMidTurn(sessionId, stored);
+    return this.sessions.retrieve(caller, sessionId);
+  }
+
+  /** A session with no checkpoint yet is checkpointed when it is first forked. */
+  private async takeNow(caller: Caller, sessionId: string): Promise<StoredCheckpoint> {
+    const checkpoint = await this.checkpoints.take(sessionId, 'manual');
+    return this.checkpoints.find(caller, sessionId, checkpoint.id);
+  }
+
+  /**
+   * A checkpoint taken in the middle of a turn leaves the turn to finish: the session is marked
+   * for rescheduling, so the harness picks it up as after a crash (an interrupted tool call is
+   * reported as such; a model request is made again).
+   */
+  private async continueIfMidTurn(sessionId: string, stored: StoredCheckpoint): Promise<void> {
+    if (!BUSY.has(stored.status)) return;
+    await this.store.events.append(sessionId, [{ body: { type: 'session.status_rescheduled' } }], { wake: true });
+    this.waker.wake(sessionId);
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * The immutable layers of one storage root:
+ *
+ * ```
+ * <root>/layers/               0700, owned by the layer owner
+ *   <hex>/                     a layer: the files it adds (workspace/, home/, outputs/ at its top),
+ *                              whiteouts as character devices 0:0, opaque dirs by trusted xattr
+ *   .staging-<random>/         a layer being built (never in a stack; removed on failure)
+ * <root>/layer-info/<hex>.json 0600 { id, bytes, whiteouts?, opaque? }: written before the rename
+ *                              that publishes the layer, so a published layer always has one
+ * ```
+ *
+ * A layer's id is `sha256:<hex>` of its canonical tar (layer-tar.ts); its directory is only ever
+ * created by renaming a complete, synced staging directory, and never changes afterwards. Files
+ * in layers belong to one owner (the layer owner); a sandbox sees them as its own through an
+ * idmapped mount, so a fork running as another uid can use them unchanged.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { lchown, open, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { SandboxError } from '../../sandbox.js';
+import type { LayerInfo } from '../snapshots.js';
+import type { OverlayAttrs } from '../overlay/overlay-helper.js';
+import { dataBytes, layerDigest, tarStream, walkLayer, type LayerMarks, type WalkedEntry } from './layer-walk.js';
+
+const ID = /^sha256:([0-9a-f]{64})$/;
+/** Staging directories older than this were left by a process that died. */
+const STALE_STAGING_MS = 60 * 60_000;
+
+/** What the repository keeps beside each layer. */
+export interface StoredLayerInfo extends LayerInfo {
+  /** Whiteouts and opaque directories, when they are not stored as device nodes and xattrs. */
+  marks?: LayerMarks;
+}
+
+/** Options of the repository. */
+export interface LayerRepositoryOptions {
+  root: string;
+  /** Owner every layer file is given (`undefined`: leave owners alone, all files are ours). */
+  owner: { uid: number; gid: number } | undefined;
+  /** Whiteouts and opaque directories as the overlay stores them (root), or as lists beside. */
+  native: boolean;
+  /** Largest total length of file data a layer may hold (sparse files count in full). */
+  maxBytes: number;
+}
+
+/** The hex part of a layer id. @throws SandboxError `not_found` for anything else */
+export function layerHex(id: string): string {
+  const match = ID.exec(id);
+  if (!match) throw new SandboxError('not_found', `${JSON.stringify(id)} is not a layer id`);
+  return match[1]!;
+}
+
+/** Runs syncfs(2) on the file system holding `path` (one journal commit for a whole layer). */
+export function syncFileSystem(path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sync', ['-f', path], { stdio: 'ignore', env: {} });
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`sync -f ${path} exited with ${code}`))));
+  });
+}
+
+/** Fsyncs a directory so a rename inside it is durable. */
+export async function syncDirectory(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The layers of one storage root. */
+export class LayerRepository {
+  readonly layersDir: string;
+  readonly #infoDir: string;
+  readonly #options: LayerRepositoryOptions;
+
+  constructor(options: LayerRepositoryOptions) {
+    this.#options = options;
+    this.layersDir = join(options.root, 'layers');
+    this.#infoDir = join(options.root, 'layer-info');
+    mkdirSync(this.layersDir, { recursive: true, mode: 0o700 });
+    mkdirSync(this.#infoDir, { recursive: true, mode: 0o700 });
+    // Seen through an idmapped clone, a directory of an unmapped owner would be closed even to
+    // root: the layers directory belongs to the layer owner like everything in it.
+    if (options.owner) chownSync(this.layersDir, options.owner.uid, options.owner.gid);
+  }
+
+  /** Whether layers keep whiteouts as device nodes and opaque marks as xattrs. */
+  get native(): boolean {
+    return this.#options.native;
+  }
+
+  /** The layer's directory (whether or not it exists). */
+  dir(id: string): string {
+    return join(this.layersDir, layerHex(id));
+  }
+
+  /** Whether the layer is stored here. */
+  has(id: string): boolean {
+    return existsSync(join(this.#infoDir, `${layerHex(id)}.json`)) && existsSync(this.dir(id));
+  }
+
+  /** The layer's facts, or undefined when it is not stored here. */
+  info(id: string): StoredLayerInfo | undefined {
+    try {
+      if (!existsSync(this.dir(id))) return undefined;
+      return JSON.parse(readFileSync(join(this.#infoDir, `${layerHex(id)}.json`), 'utf8')) as StoredLayerInfo;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  /** @throws SandboxError `not_found` naming the first layer of `ids` not stored here */
+  requireAll(ids: readonly string[]): void {
+    for (const id of ids) if (!this.has(id)) throw new SandboxError('not_found', `layer ${id} is not stored here`);
+  }
+
+  /** A new, empty staging directory inside the layers directory (same file system: renames work). */
+  stagingDir(): string {
+    const dir = join(this.layersDir, `.staging-${randomBytes(8).toString('hex')}`);
+    mkdirSync(dir, { mode: 0o700 });
+    return dir;
+  }
+
+  /** Walks a layer (or staging) directory with the marks this repository uses. */
+  walk(dir: string, attrs: OverlayAttrs | undefined, marks?: LayerMarks): Promise<WalkedEntry[]> {
+    return walkLayer(dir, this.#options.native ? { attrs } : { marks });
+  }
+
+  /**
+   * Publishes a staging directory as a layer: gives every file to the layer owner, computes the
+   * id, syncs the data, writes the facts and renames it into place. When the same layer exists
+   * already, the staging copy is dropped. With `expected`, a different id fails the commit.
+   * @param keepOnFailure leave the staging directory where it is when the commit fails (the
+   *   caller puts the files back); otherwise it is deleted
+   * @throws SandboxError `invalid_archive` when `expected` does not match (nothing is kept)
+   */
+  /** Largest total length of file data a layer may hold. */
+  get maxBytes(): number {
+    return this.#options.maxBytes;
+  }
+
+  async commit(staging: string, attrs: OverlayAttrs | undefined, marks?: LayerMarks, expected?: string, keepOnFailure = false): Promise<StoredLayerInfo> {
+    try {
+      const entries = await this.walk(staging, attrs, marks);
+      // Before anything reads the data: hashing a `truncate -s 1T` file would take hours.
+      const bytes = dataBytes(entries);
+      if (bytes > this.#options.maxBytes) {
+        throw new SandboxError('too_large', `the layer would hold ${bytes} bytes of file data (sparse files count in full), more than the ${this.#options.maxBytes} a layer may hold`);
+      }
+      const owner = this.#options.owner;
+      if (owner) {
+        await lchown(staging, owner.uid, owner.gid);
+        await forEachLimit(entries, 64, async (walked) => {
+          if (walked.source) await lchown(walked.source, owner.uid, owner.gid);
+        });
+      }
+      const id = await layerDigest(entries);
+      if (expected !== undefined && id !== expected) {
+        throw new SandboxError('invalid_archive', `the layer's content has id ${id}, not the claimed ${expected}`);
+      }
+      const info: StoredLayerInfo = { id, bytes, ...(marks && !this.#options.native ? { marks } : {}) };
+      const hex = layerHex(id);
+      if (this.has(id)) {
+        await rm(staging, { recursive: true, force: true });
+        return this.info(id) ?? info;
+      }
+      await syncFileSystem(staging);
+      const infoPath = join(this.#infoDir, `${hex}.json`);
+      await writeFile(`${infoPath}.tmp`, `${JSON.stringify(info)}\n`, { mode: 0o600, flush: true });
+      await rename(`${infoPath}.tmp`, infoPath);
+      try {
+        await rename(staging, join(this.layersDir, hex));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        // Another writer published the same content first: theirs is identical.
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+        await rm(staging, { recursive: true, force: true });
+      }
+      await syncDirectory(this.layersDir);
+      await syncDirectory(this.#infoDir);
+      return info;
+    } catch (err) {
+      if (!keepOnFailure) await rm(staging, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /**
+   * The layer's canonical tar.
+   * @throws SandboxError `not_found`
+   */
+  async export(id: string, attrs: OverlayAttrs | undefined): Promise<Readable> {
+    const info = this.info(id);
+    if (!info) throw new SandboxError('not_found', `layer ${id} is not stored here`);
+    return tarStream(await this.walk(this.dir(id), attrs, info.marks));
+  }
+
+  /**
+   * Deletes every layer neither in `keep` nor in `protect`, and staging directories left by
+   * processes that died.
+   */
+  async collect(keep: ReadonlySet<string>, protect: ReadonlySet<string>): Promise<{ removedLayers: number; freedBytes: number }> {
+    let removedLayers = 0;
+    let freedBytes = 0;
+    for (const name of readdirSync(this.layersDir)) {
+      const path = join(this.layersDir, name);
+      if (name.startsWith('.')) {
+        if (name.startsWith('.staging-') || name.startsWith('.doomed-')) {
+          const age = Date.now() - statSync(path).mtimeMs;
+          if (name.startsWith('.doomed-') || age > STALE_STAGING_MS) await rm(path, { recursive: true, force: true });
+        }
+        continue;
+      }
+      const id = `sha256:${name}`;
+      if (!ID.test(id) || keep.has(id) || protect.has(id)) continue;
+      const info = this.info(id);
+      // Renamed away first: a half-deleted layer must never be found under its id.
+      const doomed = join(this.layersDir, `.doomed-${randomBytes(8).toString('hex')}`);
+      await rename(path, doomed);
+      await rm(join(this.#infoDir, `${name}.json`), { force: true });
+      await rm(doomed, { recursive: true, force: true });
+      removedLayers += 1;
+      freedBytes += info?.bytes ?? 0;
+    }
+    return { removedLayers, freedBytes };
+  }
+}
+
+/** Runs `work` over `items` with at most `limit` at a time. */
+export async function forEachLimit<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
+}

@@ -1,0 +1,145 @@
+/**
+ * Reading a layer directory as canonical entries (see layer-tar.ts), and turning those into the
+ * tar bytes whose SHA-256 is the layer's id. Nothing here follows a symlink: every entry is
+ * looked at with lstat, and file data is read through descriptors opened with O_NOFOLLOW.
+ */
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { OverlayAttrs } from '../overlay/overlay-helper.js';
+import { comparePaths, dataPadding, entryHeader, TAR_END, type LayerEntry } from './layer-tar.js';
+
+/** An entry with where its data lives on the host and the facts used to tell changes apart. */
+export interface WalkedEntry {
+  entry: LayerEntry;
+  /** Host path of the entry (absent for whiteouts recorded only in metadata). */
+  source: string | undefined;
+  ino: bigint;
+  ctimeNs: bigint;
+  nlink: number;
+}
+
+/**
+ * Whiteouts and opaque directories kept as lists beside a layer, where the store cannot create
+ * device nodes or trusted xattrs (the copy-based fallback).
+ */
+export interface LayerMarks {
+  whiteouts: readonly string[];
+  opaque: readonly string[];
+}
+
+/** How to recognise overlay marks while walking. */
+export interface WalkOptions {
+  /** Reads the opaque xattr of directories (overlay storage); without it, `marks` only. */
+  attrs?: OverlayAttrs;
+  marks?: LayerMarks;
+}
+
+/**
+ * Every entry of `dir` (recursively), sorted canonically; sockets, FIFOs and devices other than
+ * whiteouts are not part of a layer and are left out. Files with several names in the layer
+ * become a file and hard links to it.
+ */
+export async function walkLayer(dir: string, options: WalkOptions = {}): Promise<WalkedEntry[]> {
+  const out: WalkedEntry[] = [];
+  const opaqueMarks = new Set(options.marks?.opaque ?? []);
+  const pendingOpaque: Promise<void>[] = [];
+  const visit = async (relative: string): Promise<void> => {
+    const names = await readdir(relative ? join(dir, relative) : dir);
+    const children: Promise<void>[] = [];
+    for (const name of names) {
+      const path = relative ? `${relative}/${name}` : name;
+      const source = join(dir, path);
+      children.push(
+        lstat(source, { bigint: true }).then(async (st) => {
+          const mtime = Number(st.mtimeMs / 1000n);
+          const facts = { source, ino: st.ino, ctimeNs: st.ctimeNs, nlink: Number(st.nlink) };
+          const mode = Number(st.mode) & 0o7777;
+          if (st.isDirectory()) {
+            const walked: WalkedEntry = { entry: { type: 'dir', path, mode, mtime, opaque: opaqueMarks.has(path) }, ...facts };
+            out.push(walked);
+            if (options.attrs) {
+              pendingOpaque.push(
+                options.attrs.isOpaque(source).then((opaque) => {
+                  if (opaque) (walked.entry as { opaque: boolean }).opaque = true;
+                }),
+              );
+            }
+            await visit(path);
+          } else if (st.isFile()) {
+            out.push({ entry: { type: 'file', path, mode, mtime, size: Number(st.size) }, ...facts });
+          } else if (st.isSymbolicLink()) {
+            out.push({ entry: { type: 'symlink', path, mtime, target: await readlink(source) }, ...facts });
+          } else if (st.isCharacterDevice() && st.rdev === 0n) {
+            // A whiteout's own times say nothing about the layer: always 0, so both ways of storing
+            // one (a device node, or a list beside the layer) give the same id.
+            out.push({ entry: { type: 'whiteout', path, mtime: 0 }, ...facts });
+          }
+        }),
+      );
+    }
+    await Promise.all(children);
+  };
+  await visit('');
+  await Promise.all(pendingOpaque);
+  for (const path of options.marks?.whiteouts ?? []) {
+    out.push({ entry: { type: 'whiteout', path, mtime: 0 }, source: undefined, ino: 0n, ctimeNs: 0n, nlink: 1 });
+  }
+  out.sort((a, b) => comparePaths(a.entry.path, b.entry.path));
+  const firstNames = new Map<bigint, string>();
+  for (const walked of out) {
+    if (walked.entry.type !== 'file' || walked.nlink < 2) continue;
+    const first = firstNames.get(walked.ino);
+    if (first === undefined) firstNames.set(walked.ino, walked.entry.path);
+    else walked.entry = { type: 'hardlink', path: walked.entry.path, mode: walked.entry.mode, mtime: walked.entry.mtime, target: first };
+  }
+  return out;
+}
+
+/** Bytes of regular file data in the entries (what the layer's own files take). */
+export function dataBytes(entries: readonly WalkedEntry[]): number {
+  let total = 0;
+  for (const { entry } of entries) if (entry.type === 'file') total += entry.size;
+  return total;
+}
+
+async function* fileData(path: string, size: number): AsyncGenerator<Buffer> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    for (let offset = 0; offset < size; ) {
+      const buffer = Buffer.allocUnsafe(Math.min(size - offset, 4 * 1024 * 1024));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+      if (bytesRead === 0) throw new Error(`${path} shrank while it was read: a layer changed`);
+      offset += bytesRead;
+      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The canonical tar bytes of walked entries, in pieces. */
+export async function* tarChunks(entries: readonly WalkedEntry[]): AsyncGenerator<Buffer> {
+  for (const { entry, source } of entries) {
+    yield entryHeader(entry);
+    if (entry.type === 'file' && entry.size > 0) {
+      yield* fileData(source!, entry.size);
+      yield dataPadding(entry.size);
+    }
+  }
+  yield TAR_END;
+}
+
+/** The layer id (`sha256:<hex>`) of walked entries. */
+export async function layerDigest(entries: readonly WalkedEntry[]): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of tarChunks(entries)) hash.update(chunk);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** The canonical tar of walked entries as a stream. */
+export function tarStream(entries: readonly WalkedEntry[]): Readable {
+  return Readable.from(tarChunks(entries), { objectMode: false });
+}

@@ -1,0 +1,166 @@
+/**
+ * Turning a writable directory (an overlay upper, or the copy-based store's tree) into a new
+ * layer that holds what changed since the previous snapshot of the same directory:
+ *
+ * - entries new or changed since then (inode, ctime, size or type differ), with the directories
+ *   above them; a directory that became opaque (deleted and made again) with all it holds;
+ * - a whiteout for each entry that existed at the previous snapshot and is gone.
+ *
+ * Stacked on the previous snapshot's layers, the result shows exactly the directory's state, and
+ * unchanged files cost neither time nor space. Without a previous snapshot the layer holds the
+ * whole directory. ctime cannot be set by a sandbox, so an unchanged ctime means unchanged data;
+ * a file whose ctime was within `RACY_NS` (50 ms) of the previous snapshot is taken again, since
+ * a write in the same clock tick may have left its ctime as it was.
+ */
+import { chmod, link, lutimes, mkdir, rename, symlink, utimes } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { SandboxError } from '../../sandbox.js';
+import type { OverlayAttrs } from '../overlay/overlay-helper.js';
+import type { LayerMarks, WalkedEntry } from './layer-walk.js';
+import { walkLayer } from './layer-walk.js';
+import { comparePaths } from './layer-tar.js';
+import { copyKeepingHoles } from './sparse-files.js';
+
+// Comfortably more than one tick of the coarse clock that stamps ctimes (1 to 10 ms), plus the
+// lag between that clock and the wall clock read here.
+const RACY_NS = 50_000_000n;
+
+/** What a directory held at a snapshot, by path. */
+export interface UpperManifest {
+  entries: Map<string, { kind: 'dir' | 'file' | 'symlink' | 'whiteout'; ino: bigint; ctimeNs: bigint; size: number; opaque: boolean }>;
+  /** Wall-clock time of the snapshot, in ns (taken while nothing could write). */
+  takenAtNs: bigint;
+}
+
+/** How to read and write overlay marks. */
+export interface SnapshotIo {
+  /** Reads and writes opaque marks and whiteouts (overlay storage); absent: marks as lists. */
+  attrs: OverlayAttrs | undefined;
+  /** Move files out of `dir` instead of copying them (the directory is about to be dropped). */
+  move: boolean;
+  /** Largest total length of file data the layer may hold; beyond it nothing is copied. */
+  maxBytes: number;
+}
+
+/** The outcome of one snapshot. */
+export interface UpperSnapshot {
+  manifest: UpperManifest;
+  /** Whiteouts and opaque directories, for storage without device nodes and xattrs. */
+  marks: LayerMarks;
+  /** Whether the layer holds anything (false: nothing changed). */
+  changed: boolean;
+  /** Bytes of file data copied or moved into the layer. */
+  addedBytes: number;
+}
+
+const kindOf = (walked: WalkedEntry) => (walked.entry.type === 'hardlink' ? 'file' : walked.entry.type);
+const parentOf = (path: string) => (posix.dirname(path) === '.' ? '' : posix.dirname(path));
+
+/**
+ * Builds in `staging` the layer of what changed in `dir` since `previous`.
+ * @param previous the manifest returned by the previous snapshot of `dir`, if any
+ */
+export async function snapshotUpper(dir: string, staging: string, previous: UpperManifest | undefined, io: SnapshotIo): Promise<UpperSnapshot> {
+  const takenAtNs = BigInt(Date.now()) * 1_000_000n;
+  const now = await walkLayer(dir, io.attrs ? { attrs: io.attrs } : {});
+  const byPath = new Map(now.map((walked) => [walked.entry.path, walked]));
+  const include = new Map<string, WalkedEntry | 'whiteout'>();
+  const opaqueHere = new Set<string>();
+  let forcedRoot: string | undefined;
+  for (const walked of now) {
+    const path = walked.entry.path;
+    if (forcedRoot !== undefined && !path.startsWith(`${forcedRoot}/`)) forcedRoot = undefined;
+    const before = previous?.entries.get(path);
+    const forced = forcedRoot !== undefined;
+    const changed =
+      !previous ||
+      !before ||
+      before.kind !== kindOf(walked) ||
+      before.ino !== walked.ino ||
+      before.ctimeNs !== walked.ctimeNs ||
+      (walked.entry.type === 'file' && before.size !== walked.entry.size) ||
+      before.ctimeNs >= previous.takenAtNs - RACY_NS;
+    if (walked.entry.type === 'dir') {
+      const opaque = walked.entry.opaque;
+      const newlyOpaque = opaque && (!previous || !before || before.kind !== 'dir' || before.ino !== walked.ino || !before.opaque);
+      if (opaque && (forced || newlyOpaque)) opaqueHere.add(path);
+      if (newlyOpaque && !forced) forcedRoot = path;
+      if (forced || newlyOpaque || changed) include.set(path, walked);
+    } else if (forced || changed) {
+      include.set(path, walked);
+    }
+  }
+  for (const [path, before] of previous?.entries ?? []) {
+    if (byPath.has(path) || before.kind === 'whiteout') continue;
+    const parent = parentOf(path);
+    // Under a directory that is gone or no longer a directory: that one's own change hides it.
+    if (parent !== '' && byPath.get(parent)?.entry.type !== 'dir') continue;
+    if (parent !== '' && opaqueHere.has(parent)) continue;
+    include.set(path, 'whiteout');
+  }
+  if (include.size === 0) return { manifest: manifestOf(now, takenAtNs), marks: { whiteouts: [], opaque: [] }, changed: false, addedBytes: 0 };
+  for (const path of [...include.keys()]) {
+    for (let up = parentOf(path); up !== '' && !include.has(up); up = parentOf(up)) include.set(up, byPath.get(up)!);
+  }
+  let total = 0;
+  for (const item of include.values()) if (item !== 'whiteout' && item.entry.type === 'file') total += item.entry.size;
+  if (total > io.maxBytes) {
+    throw new SandboxError('too_large', `the files changed since the last checkpoint add up to ${total} bytes (sparse files count in full), more than the ${io.maxBytes} one checkpoint may hold`);
+  }
+  const marks = { whiteouts: [] as string[], opaque: [] as string[] };
+  const dirs: [string, number, number][] = [];
+  let addedBytes = 0;
+  for (const path of [...include.keys()].sort(comparePaths)) {
+    const item = include.get(path)!;
+    const target = join(staging, path);
+    if (item === 'whiteout' || item.entry.type === 'whiteout') {
+      if (io.attrs) await io.attrs.whiteout(target);
+      else marks.whiteouts.push(path);
+      continue;
+    }
+    const entry = item.entry;
+    const source = join(dir, path);
+    if (entry.type === 'dir') {
+      await mkdir(target, { mode: 0o700 });
+      dirs.push([path, entry.mode, entry.mtime]);
+      if (opaqueHere.has(path)) {
+        if (io.attrs) await io.attrs.markOpaque(target);
+        else marks.opaque.push(path);
+      }
+    } else if (entry.type === 'symlink') {
+      await symlink(entry.target, target);
+      await lutimes(target, entry.mtime, entry.mtime);
+    } else if (entry.type === 'hardlink' && include.get(entry.target) !== undefined) {
+      await link(join(staging, entry.target), target);
+    } else if (entry.type === 'file' || entry.type === 'hardlink') {
+      // (A new name for a file that is not in this layer is stored as a file of its own.)
+      if (io.move) await rename(source, target);
+      else {
+        await copyKeepingHoles(source, target);
+        await chmod(target, entry.mode);
+        await utimes(target, entry.mtime, entry.mtime);
+      }
+      addedBytes += entry.type === 'file' ? entry.size : 0;
+    }
+  }
+  for (const [path, mode, mtime] of dirs.reverse()) {
+    await chmod(join(staging, path), mode);
+    await utimes(join(staging, path), mtime, mtime);
+  }
+  return { manifest: manifestOf(now, takenAtNs), marks, changed: true, addedBytes };
+}
+
+function manifestOf(now: readonly WalkedEntry[], takenAtNs: bigint): UpperManifest {
+  const entries: UpperManifest['entries'] = new Map();
+  for (const walked of now) {
+    const { entry } = walked;
+    entries.set(entry.path, {
+      kind: kindOf(walked),
+      ino: walked.ino,
+      ctimeNs: walked.ctimeNs,
+      size: entry.type === 'file' ? entry.size : 0,
+      opaque: entry.type === 'dir' && entry.opaque,
+    });
+  }
+  return { entries, takenAtNs };
+}

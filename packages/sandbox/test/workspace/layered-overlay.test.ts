@@ -1,0 +1,3 @@
+import { layeredSuite } from './layered-suite.js';
+
+layeredSuite('overlay');
