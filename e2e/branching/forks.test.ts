@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrainRig } from '../support/brain.js';
-import { checkpoints, fork, restore, run, startBranching, turn } from './support.js';
+import { checkpoints, fork, restore, run, startBranching, turn, type Checkpoint } from './support.js';
 
 let rig: BrainRig;
 beforeAll(async () => {
@@ -32,6 +32,38 @@ describe('checkpoints', () => {
     expect(retrieved.event_id).toBe(idle.id);
   });
 });
+
+describe('checkpoints taken by hand', () => {
+  it('return the latest when nothing changed, and catch files a background process wrote since', async () => {
+    const id = await rig.session();
+    // The write comes seconds after the turn, long after the next two calls.
+    await run(rig.client, id, '(sleep 3; echo late > /workspace/late.txt) > /dev/null 2>&1 & echo started');
+    const [atTurnEnd] = await checkpoints(rig.client, id);
+    const again = (await rig.client.post(`/v1/sessions/${id}/checkpoints`, { body: {} })) as Checkpoint;
+    expect(again.id).toBe(atTurnEnd!.id);
+    const wrote = await waitForFile(id, '/workspace/late.txt');
+    const manual = (await rig.client.post(`/v1/sessions/${id}/checkpoints`, { body: {} })) as Checkpoint;
+    expect(manual.id).not.toBe(atTurnEnd!.id);
+    expect(manual.seq).toBe(atTurnEnd!.seq);
+    expect(manual.trigger).toBe('manual');
+    expect(wrote).toBe(true);
+    // Nothing changed since the manual one: the same one back.
+    expect(((await rig.client.post(`/v1/sessions/${id}/checkpoints`, { body: {} })) as Checkpoint).id).toBe(manual.id);
+    const child = await fork(rig.client, id, { checkpoint_id: manual.id });
+    expect(await run(rig.client, child.id, 'cat /workspace/late.txt')).toBe('late');
+  });
+});
+
+/** Polls the session's files through the API (never starting its sandbox) until `path` exists. */
+async function waitForFile(sessionId: string, path: string): Promise<boolean> {
+  const dir = path.slice(0, path.lastIndexOf('/'));
+  for (let i = 0; i < 300; i += 1) {
+    const listing = (await rig.client.get(`/v1/sessions/${sessionId}/workspace/files`, { query: { path: dir } })) as { data: Array<{ path: string }> };
+    if (listing.data.some((entry) => entry.path === path)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
 
 describe('forks', () => {
   it('start with the parent history and files, and are independent of it and of each other', async () => {

@@ -2,7 +2,6 @@
  * `longhand keys` and `longhand workspaces` against a PostgreSQL deployment: what they create is
  * in the shared database, so a key made here opens the API of any process on that database.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,28 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '@longhand/runtime';
-import { PostgresDriver } from '@longhand/store/postgres';
-
-const BIN = join(import.meta.dirname, '..', 'bin', 'longhand.js');
-const ADMIN_URL = process.env.LONGHAND_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-function longhand(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, DATABASE_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
-
-async function admin(sql: string): Promise<void> {
-  const driver = new PostgresDriver(ADMIN_URL, { maxConnections: 1, onConnectionError: () => undefined });
-  try {
-    await driver.run(sql);
-  } finally {
-    await driver.close();
-  }
-}
+import { ADMIN_URL, admin, longhand } from './support/cli-process.js';
 
 const name = `longhand_test_${randomBytes(6).toString('hex')}`;
 let url: string;

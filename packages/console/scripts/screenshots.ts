@@ -1,6 +1,7 @@
 /**
  * Regenerates docs/screenshots/: every page of the console at 1280 and 390 pixels wide, against
- * a real server with a scripted model and demo data. Run with `npm run screenshots`.
+ * a real server with a scripted model and demo data. The server has real hands (bubblewrap
+ * sandboxes), so the workspace and the checkpoints show real files. Run with `npm run screenshots`.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { openBrowser, signIn } from '../test/support/browser.js';
 import { ensureConsoleBuilt } from '../test/support/console-build.js';
 import { startConsoleServer, type ConsoleServer } from '../test/support/console-server.js';
-import { ASKING_TOOLSET, WEATHER_TOOL, demoScript, demoToolOutput, waitForIdles } from '../test/support/demo.js';
+import { ASKING_TOOLSET, WEATHER_TOOL, demoScript, waitForIdles } from '../test/support/demo.js';
 
 const OUT = join(import.meta.dirname, '..', '..', '..', 'docs', 'screenshots');
 const WIDTHS = [
@@ -41,14 +42,21 @@ async function seed(server: ConsoleServer) {
   const main = await start('Quarterly report draft', { team: 'data', quarter: 'Q3' });
   await send(main.id, [{ type: 'user.message', content: text('Draft the Q3 report outline from the sales tables.') }]);
   await waitForIdles(server, main.id, 1);
-  await send(main.id, [{ type: 'user.message', content: text('How much disk is left in the workspace?') }]);
+  await send(main.id, [{ type: 'user.message', content: text('Save the outline and the sales table to the workspace.') }]);
   await waitForIdles(server, main.id, 2);
+  await send(main.id, [{ type: 'user.message', content: text('How much disk is left in the workspace?') }]);
+  await waitForIdles(server, main.id, 3);
   const { data } = await server.api('GET', `/v1/sessions/${main.id}/events?limit=1000`);
   const ask = (data as Array<{ id: string; type: string }>).filter((event) => event.type === 'agent.tool_use').pop()!;
   await send(main.id, [{ type: 'user.tool_confirmation', tool_use_id: ask.id, result: 'allow' }]);
-  await waitForIdles(server, main.id, 3);
-  await send(main.id, [{ type: 'user.message', content: text('Check the disk once more, please.') }]);
   await waitForIdles(server, main.id, 4);
+  await send(main.id, [{ type: 'user.message', content: text('Check the disk once more, please.') }]);
+  await waitForIdles(server, main.id, 5);
+  // Waiting for an approval is no turn end, so this one is a checkpoint of its own.
+  await server.api('POST', `/v1/sessions/${main.id}/checkpoints`, {});
+  const { data: checkpoints } = await server.api('GET', `/v1/sessions/${main.id}/checkpoints`);
+  const saved = (checkpoints as Array<{ id: string; trigger: string }>).filter((checkpoint) => checkpoint.trigger === 'turn_end').at(-2)!;
+  await server.api('POST', `/v1/sessions/${main.id}/fork`, { checkpoint_id: saved.id, title: 'Quarterly report draft (alternative)' });
 
   const weather = await start('Weather lookup', { team: 'travel' });
   await send(weather.id, [{ type: 'user.message', content: text('What is the weather in Lisbon?') }]);
@@ -71,7 +79,7 @@ async function shoot(page: Page, name: string, width: string, fullPage = true) {
 async function main() {
   const dir = await ensureConsoleBuilt();
   await mkdir(OUT, { recursive: true });
-  const server = await startConsoleServer({ consoleDir: dir, script: demoScript, toolOutput: demoToolOutput });
+  const server = await startConsoleServer({ consoleDir: dir, script: demoScript, hands: { sandbox: 'bubblewrap' } });
   const browser = await openBrowser();
   try {
     const { agentId, sessionId } = await seed(server);
@@ -92,8 +100,14 @@ async function main() {
       await page.locator('svg.chart').waitFor();
       await shoot(page, 'session-usage', width);
       await page.goto(`${server.url}/sessions/${sessionId}/workspace`);
-      await page.getByRole('heading', { name: /Workspace|workspace/ }).first().waitFor().catch(() => undefined);
+      const files = page.getByRole('list', { name: 'Files' });
+      await files.getByRole('button', { name: /^report\// }).click();
+      await files.getByRole('button', { name: /^outline\.md/ }).click();
+      await page.getByLabel('Contents of outline.md').waitFor();
       await shoot(page, 'session-workspace', width);
+      await page.goto(`${server.url}/sessions/${sessionId}/checkpoints`);
+      await page.locator('table.checkpoints-table tbody tr').first().waitFor();
+      await shoot(page, 'session-checkpoints', width);
       await page.goto(`${server.url}/agents`);
       await page.locator('table.list').waitFor();
       await shoot(page, 'agents', width);

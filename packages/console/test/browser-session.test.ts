@@ -181,17 +181,18 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     expect(await page.locator('svg.chart rect.bar').count()).toBe(requests);
   });
 
-  it('browses the workspace, or says plainly that the server has none', async () => {
-    await page.getByRole('link', { name: 'Workspace' }).click();
+  it('says plainly that the workspace is not available on a server without sandboxes', async () => {
+    // This server runs its tools as plain functions, with no sandbox, so it keeps no workspaces
+    // (browser-workspace.test.ts browses a real one).
     const probe = await fetch(`${server.url}/v1/sessions/${sessionId}/workspace/files`, { headers: { 'x-api-key': server.key } });
-    if (probe.status === 404) {
-      await page.getByRole('heading', { name: 'Workspace not available' }).waitFor();
-    } else {
-      expect(probe.status).toBe(200);
-      const { data } = (await probe.json()) as { data: Array<{ path: string }> };
-      if (data.length === 0) await page.getByText('This folder is empty.').waitFor();
-      else await expect.poll(() => page.getByRole('list', { name: 'Files' }).getByRole('listitem').count()).toBe(data.length);
-    }
+    expect(probe.status).toBe(404);
+    const { error } = (await probe.json()) as { error: { type: string; message: string } };
+    expect(error).toEqual({ type: 'not_found_error', message: 'this server keeps no session workspaces (it runs no sandboxes)' });
+    await page.getByRole('link', { name: 'Workspace' }).click();
+    const notice = page.getByRole('status').filter({ has: page.getByRole('heading', { name: 'Workspace not available' }) });
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain(error.message);
+    expect(await page.getByRole('list', { name: 'Files' }).count()).toBe(0);
   });
 
   it('lists sessions live, filtered by status and agent and searched by title and metadata', async () => {
@@ -227,7 +228,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
   it('fits a phone: the session page at 390 pixels wide has no sideways scrolling and keeps the composer', async () => {
     const narrow = await browser.page({ width: 390, height: 844 });
     try {
-      for (const tab of ['', '/usage', '/workspace']) {
+      for (const tab of ['', '/usage', '/workspace', '/checkpoints']) {
         await narrow.goto(`${server.url}/sessions/${sessionId}${tab}`);
         await narrow.getByRole('heading', { name: 'Disk check', level: 1 }).waitFor();
         await narrow.locator('.connection[data-phase="live"]').waitFor();

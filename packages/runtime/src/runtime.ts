@@ -160,7 +160,7 @@ export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
     previews,
     prices,
     hands,
-    workspaces: hands ? new WorkspaceBrowser((id) => hands!.workspaces.mount(id)) : undefined,
+    workspaces: hands ? new WorkspaceBrowser((id) => hands!.browse(id)) : undefined,
     config,
     async close(options) {
       await scheduler?.stop(options);

@@ -1,6 +1,7 @@
 import type {
   Agent,
   BidirectionalPage,
+  Checkpoint,
   Environment,
   Session,
   SessionEvent,
@@ -31,7 +32,38 @@ export type ClientEvent =
   | { type: 'user.tool_confirmation'; tool_use_id: string; result: 'allow' | 'deny'; deny_message?: string }
   | { type: 'user.custom_tool_result'; custom_tool_use_id: string; content: Array<{ type: 'text'; text: string }>; is_error?: boolean };
 
+/** What the fork dialog sends (`POST /v1/sessions/{id}/fork`); omitted fields default to the parent's. */
+export interface ForkParams {
+  checkpoint_id?: string;
+  title?: string;
+}
+
+/** The newest checkpoints of a session, and whether it has older ones than these. */
+export interface CheckpointList {
+  data: Checkpoint[];
+  more: boolean;
+}
+
 const enc = encodeURIComponent;
+
+/**
+ * The newest `count` checkpoints of a session, following `next_page` (the server lists them
+ * newest first, at most 1000 a page). Asking again with a larger count shows older ones while
+ * keeping the list one consistent snapshot, which a polled list needs.
+ */
+async function newestCheckpoints(client: ApiClient, sessionId: string, count: number): Promise<CheckpointList> {
+  const data: Checkpoint[] = [];
+  let page: string | null = null;
+  do {
+    const result: { data: Checkpoint[]; next_page: string | null } = await client.get(`/v1/sessions/${enc(sessionId)}/checkpoints`, {
+      limit: Math.min(1000, count - data.length),
+      page,
+    });
+    data.push(...result.data);
+    page = result.next_page;
+  } while (page && data.length < count);
+  return { data, more: page !== null };
+}
 
 /**
  * The endpoints the console uses, typed with the wire types of `@longhand/protocol`. Each
@@ -69,6 +101,16 @@ export function resources(client: ApiClient) {
       update: (id: string, body: Record<string, unknown>) => client.post<Session>(`/v1/sessions/${enc(id)}`, body),
       archive: (id: string) => client.post<Session>(`/v1/sessions/${enc(id)}/archive`),
       delete: (id: string) => client.delete<{ id: string; type: 'session_deleted' }>(`/v1/sessions/${enc(id)}`),
+      /** A new session from a checkpoint (Longhand extension). */
+      fork: (id: string, params: ForkParams) => client.post<Session>(`/v1/sessions/${enc(id)}/fork`, params),
+      /** Rolls the session back to a checkpoint; 400 unless it is idle with no input waiting. */
+      restore: (id: string, checkpointId: string) => client.post<Session>(`/v1/sessions/${enc(id)}/restore`, { checkpoint_id: checkpointId }),
+    },
+    checkpoints: {
+      newest: (sessionId: string, count: number) => newestCheckpoints(client, sessionId, count),
+      get: (sessionId: string, checkpointId: string) => client.get<Checkpoint>(`/v1/sessions/${enc(sessionId)}/checkpoints/${enc(checkpointId)}`),
+      /** Checkpoints now; when nothing happened since the latest one, the server returns that one. */
+      take: (sessionId: string) => client.post<Checkpoint>(`/v1/sessions/${enc(sessionId)}/checkpoints`, {}),
     },
     events: {
       /** The whole history, oldest first, 1000 a page (spec 4.6 step 2). */

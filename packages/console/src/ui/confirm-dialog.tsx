@@ -1,8 +1,9 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 /**
  * A modal question with a confirm and a cancel button, on the native `<dialog>` element: it
- * traps focus, closes on Escape and returns focus to the button that opened it.
+ * traps focus, closes on Escape and returns focus to the button that opened it. Each dialog
+ * names itself by its own title (a page may hold several, closed ones included).
  */
 export function ConfirmDialog({
   open,
@@ -11,6 +12,7 @@ export function ConfirmDialog({
   confirmLabel,
   danger,
   busy,
+  disabled,
   onConfirm,
   onCancel,
 }: {
@@ -20,10 +22,13 @@ export function ConfirmDialog({
   confirmLabel: string;
   danger?: boolean;
   busy?: boolean;
+  /** The confirm button cannot be used now (the body says why). */
+  disabled?: boolean;
   onConfirm: () => void;
   onCancel: () => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -34,19 +39,19 @@ export function ConfirmDialog({
     <dialog
       ref={ref}
       className="dialog"
-      aria-labelledby="confirm-title"
+      aria-labelledby={titleId}
       onCancel={(event) => {
         event.preventDefault();
         onCancel();
       }}
     >
-      <h2 id="confirm-title">{title}</h2>
+      <h2 id={titleId}>{title}</h2>
       <div className="dialog-body">{children}</div>
       <div className="actions">
         <button type="button" onClick={onCancel} autoFocus>
           Cancel
         </button>
-        <button type="button" className={danger ? 'danger' : 'primary'} onClick={onConfirm} disabled={busy}>
+        <button type="button" className={danger ? 'danger' : 'primary'} onClick={onConfirm} disabled={busy || disabled}>
           {busy ? 'Working…' : confirmLabel}
         </button>
       </div>

@@ -66,3 +66,15 @@ export async function saveFailure(page: Page | undefined, name: string): Promise
   await mkdir(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name.replace(/[^\w-]+/g, '-').slice(0, 80)}.png`), fullPage: true }).catch(() => undefined);
 }
+
+/** How many visible-or-not form controls of the page have no accessible name (a label, `aria-label` or button text). */
+export async function unlabelledControls(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      [...document.querySelectorAll('input, select, textarea, button')].filter((el) => {
+        const control = el as HTMLInputElement;
+        if (control.type === 'hidden') return false;
+        return !(control.labels?.length || el.getAttribute('aria-label') || (el.tagName === 'BUTTON' && el.textContent?.trim()));
+      }).length,
+  );
+}

@@ -6,6 +6,7 @@ import type { ToolCall, ToolExecutor } from '@longhand/harness';
 import { startScriptedServer, type Script, type ScriptedServer } from '@longhand/harness/testing';
 import { createRuntime, type Runtime, type RuntimeConfig } from '@longhand/runtime';
 import { createApp, listen, type Listening } from '@longhand/server';
+import { mountsUnder } from './mounts.js';
 
 /** Built-in tools as plain functions: what they print is beside the point of the console's tests. */
 export class FunctionTools implements ToolExecutor {
@@ -30,6 +31,7 @@ export interface ConsoleServer {
   key: string;
   runtime: Runtime;
   model: ScriptedServer;
+  /** The function tools; with real `hands` they are not used and record no calls. */
   tools: FunctionTools;
   /** Calls the API with `key`; throws on a non-2xx answer. */
   api<T = any>(method: string, path: string, body?: unknown): Promise<T>;
@@ -45,6 +47,12 @@ export interface ConsoleServerOptions {
   toolOutput?: (name: string, input: Record<string, unknown>) => string;
   /** Extra runtime settings (`role: 'api'` runs no sessions). */
   runtime?: Partial<RuntimeConfig>;
+  /**
+   * Real hands instead of the function tools: the built-in tools run in real sandboxes of this
+   * kind (`{ sandbox: 'bubblewrap' }`), so sessions have workspaces with real files that the
+   * workspace endpoints list and checkpoints freeze.
+   */
+  hands?: NonNullable<RuntimeConfig['hands']>;
 }
 
 /**
@@ -61,8 +69,8 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     dataDir,
     adminKey: `lh_admin_${randomBytes(12).toString('hex')}`,
     models: { providers: { scripted: { type: 'anthropic', baseURL: model.url, apiKey: 'test' } }, models: [], default: 'scripted' },
-    tools,
-    builtinTools: ['bash', 'read'],
+    // The runtime builds its sandboxed toolset only when it is given no tools of its own.
+    ...(options.hands ? { hands: options.hands } : { tools, builtinTools: ['bash', 'read'] }),
     scheduler: { pollMs: 200, leaseMs: 3_000 },
     ...options.runtime,
   };
@@ -102,6 +110,8 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
         await listening.close();
         await runtime.close();
         await model.close();
+        const leftovers = mountsUnder(dataDir);
+        if (leftovers.length > 0) throw new Error(`the runtime closed but left mounted: ${leftovers.join(', ')}`);
         await rm(dataDir, { recursive: true, force: true });
       })();
       return closed;

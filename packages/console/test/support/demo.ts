@@ -3,7 +3,8 @@ import type { ConsoleServer } from './console-server.js';
 
 /**
  * The scripted model of the console's tests and screenshots. What it does depends on the last
- * user message: "bash" or "disk" calls the bash tool, "weather" the custom tool `get_weather`,
+ * user message: "bash" or "disk" calls the bash tool, "save" writes `DEMO_FILES` with the write
+ * tool, "weather" the custom tool `get_weather`,
  * "slow" writes a long answer slowly (to interrupt it), "html" answers with markup that must
  * show as text, "fail" fails every time; anything else gets a short Markdown answer. Tool results get a summary.
  */
@@ -19,6 +20,7 @@ export const demoScript: Script = (view) => {
   const text = view.lastUserText.toLowerCase();
   if (text.includes('fail')) return { error: { status: 500, message: 'the scripted model is down' } };
   if (text.includes('slow')) return { text: 'Working through it step by step. '.repeat(60), chunks: 60, chunkDelayMs: 150, usage };
+  if (text.includes('save')) return { text: 'Saving the outline and the data.', toolUses: DEMO_FILES.map(([file_path, content]) => ({ name: 'write', input: { file_path, content } })), usage };
   if (text.includes('bash') || text.includes('disk')) return { text: 'Let me look at the disk.', toolUses: [{ name: 'bash', input: { command: 'df -h /workspace' } }], usage };
   if (text.includes('weather')) return { text: 'I will ask your weather service.', toolUses: [{ name: 'get_weather', input: { city: 'Lisbon' } }], usage };
   if (text.includes('html')) return { text: 'Raw markup stays text: <script>window.__pwned = true</script> <b>not bold</b>', usage };
@@ -29,6 +31,16 @@ export const demoScript: Script = (view) => {
     usage,
   };
 };
+
+/** What the demo agent saves when asked to: a small report folder, for the workspace browser. */
+export const DEMO_FILES: ReadonlyArray<readonly [string, string]> = [
+  [
+    '/workspace/report/outline.md',
+    '# Q3 report: outline\n\n1. Revenue by region\n   - EMEA up 14 %, driven by the new reseller programme\n   - APAC flat\n2. Churn and expansion\n3. Pipeline for Q4\n\nSources: `sales.orders`, `sales.accounts` (snapshot of 30 Sept).\n',
+  ],
+  ['/workspace/report/data/q3-sales.csv', 'region,revenue_k,change_pct\nEMEA,1840,14.2\nNorth America,2610,6.1\nAPAC,970,0.4\nLATAM,410,9.8\n'],
+  ['/workspace/notes.md', 'Open questions\n\n- Does the APAC figure include the Singapore reseller?\n- Restate Q2 churn with the new definition.\n'],
+];
 
 /** What the fake bash prints. */
 export function demoToolOutput(name: string, input: Record<string, unknown>): string {

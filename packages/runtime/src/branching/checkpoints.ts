@@ -40,14 +40,19 @@ export class Checkpoints {
 
   /**
    * Checkpoints a session at its current position. Taking one at a seq that already has one
-   * returns that one, so a repeated call after a crash is harmless.
+   * returns that one, so a repeated call after a crash is harmless; except by hand, when the
+   * files may have changed since without an event (a background process writing): then a new
+   * one is taken unless the files are the same too.
    */
   async take(sessionId: string, trigger: Checkpoint['trigger']): Promise<Checkpoint> {
     const record = await this.store.sessions.get(sessionId);
     if (!record) throw notFound('session', sessionId);
     const latest = await this.latestRow(record.workspaceId, sessionId);
-    if (latest && latest.ord === record.lastSeq && trigger !== 'restore') return latest.body.checkpoint;
-    return this.record(sessionId, trigger, record.lastSeq, await this.freeze(sessionId), record.session.status);
+    const samePosition = latest !== undefined && latest.ord === record.lastSeq;
+    if (samePosition && trigger !== 'restore' && trigger !== 'manual') return latest.body.checkpoint;
+    const frozen = await this.freeze(sessionId);
+    if (samePosition && trigger === 'manual' && sameStack(frozen.snapshot.layers, latest.body.layers)) return latest.body.checkpoint;
+    return this.record(sessionId, trigger, record.lastSeq, frozen, record.session.status);
   }
 
   /** The first step of a checkpoint: the workspace frozen into layers (nothing is recorded yet). */
@@ -157,4 +162,8 @@ export function forkedSession(parent: Session, checkpoint: Checkpoint, params: {
     created_at: now,
     updated_at: now,
   };
+}
+
+function sameStack(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((layer, i) => layer === b[i]);
 }

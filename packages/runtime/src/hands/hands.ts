@@ -15,7 +15,7 @@ import {
   type SandboxLimits,
   type SandboxProvider,
   type SnapshotStore,
-  type WorkspaceStore,
+  type WorkspaceMount,
 } from '@longhand/sandbox';
 import { invalidRequest, LonghandError, type Environment } from '@longhand/protocol';
 import type { Fetcher } from '@longhand/tools';
@@ -58,7 +58,7 @@ export class Hands {
   private constructor(
     readonly kind: 'bubblewrap' | 'unsandboxed',
     readonly manager: SandboxManager,
-    readonly workspaces: WorkspaceStore & SnapshotStore,
+    readonly workspaces: OverlayWorkspaceStore,
     private readonly root: string,
     private readonly store: Store,
     files: Files,
@@ -79,7 +79,7 @@ export class Hands {
     const root = await sandboxRoot(dataDir, choice === 'bubblewrap' && probeHost().root, log);
     const idleMs = config.idleTimeoutMs ?? 5 * 60_000;
     let provider: SandboxProvider;
-    let workspaces: WorkspaceStore & SnapshotStore;
+    let workspaces: OverlayWorkspaceStore;
     if (choice === 'unsandboxed') {
       log('WARNING: sandboxing is OFF (--sandbox unsandboxed): agent commands run on this host as this user, with no isolation.');
       const local = new LocalProvider({
@@ -192,9 +192,15 @@ export class Hands {
     await rm(this.sessionDir(sessionId), { recursive: true, force: true });
   }
 
+  /** The session's files to read (never starting its sandbox); see `OverlayWorkspaceStore.browse`. */
+  browse(sessionId: string): Promise<WorkspaceMount> {
+    return this.workspaces.browse(sessionId);
+  }
+
   async close(): Promise<void> {
     await this.manager.closeAll();
     await this.proxies.closeAll();
+    await this.workspaces.closeViews();
   }
 
   private sessionDir(sessionId: string): string {

@@ -89,6 +89,35 @@ export class WorkspaceBrowser {
       await handle.close();
       throw invalidRequest(`${path} is not a regular file`);
     }
-    return { path, size: info.size, body: handle.readableWebStream({ type: 'bytes' }) as ReadableStream<Uint8Array> };
+    return { path, size: info.size, body: streamClosing(handle) };
   }
+}
+
+const CHUNK = 64 * 1024;
+
+/**
+ * The file's bytes as a web stream that closes the descriptor when it ends, fails or is
+ * cancelled (a download the client dropped). `FileHandle.readableWebStream` leaves it open
+ * until garbage collection, one descriptor per preview.
+ */
+function streamClosing(handle: FileHandle): ReadableStream<Uint8Array> {
+  const close = () => handle.close().catch(() => {});
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const buffer = new Uint8Array(CHUNK);
+        const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+        if (bytesRead === 0) {
+          await close();
+          controller.close();
+          return;
+        }
+        controller.enqueue(buffer.subarray(0, bytesRead));
+      } catch (error) {
+        await close();
+        controller.error(error);
+      }
+    },
+    cancel: close,
+  });
 }

@@ -234,9 +234,9 @@ async function joinGroup(cgroup: SandboxCgroup, init: number): Promise<void> {
 }
 
 /**
- * Once the supervisor is ready (it has started bash, and runs nothing else until asked), moves
- * whatever was forked before its parent joined: from then on, every process of the sandbox is
- * in the group and so are all its future children.
+ * Once the supervisor has joined (and said it is ready), moves whatever was forked before it
+ * joined: anything forked later inherits the group from it, so from then on every process of
+ * the sandbox is in the group, and so are all its future children.
  */
 async function settleGroup(cgroup: SandboxCgroup, init: number): Promise<void> {
   for (const pid of descendantsOf(init)) if (!cgroup.contains(pid)) await cgroup.add(pid);

@@ -54,23 +54,57 @@ function parentOf(pid: number): number | undefined {
   }
 }
 
-/**
- * The children of `pid`. Pids grow, so children of a recent process are looked for among the
- * higher pids first (a few reads instead of the whole table); after a wrap-around, all of them.
- */
-export function childrenOf(pid: number): number[] {
-  const pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
-  const newer = pids.filter((p) => p > pid && parentOf(p) === pid);
-  if (newer.length > 0) return newer;
-  return pids.filter((p) => p < pid && parentOf(p) === pid);
+/** Numeric entries of /proc: every live pid (and zombies). */
+function allPids(): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    const first = name.charCodeAt(0);
+    if (first >= 48 && first <= 57) out.push(Number(name));
+  }
+  return out;
 }
 
-/** Every descendant of `pid`. */
+/**
+ * Whether pids may have wrapped around since `pid` was made: the last pid handed out is below
+ * it. Then descendants can have lower pids than their ancestor.
+ */
+function mayWrap(pid: number): boolean {
+  try {
+    return Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'latin1')) < pid;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The processes that may descend from `pid`: pids grow, so only the higher ones (a few reads
+ * instead of the whole table, which costs milliseconds on a busy host), unless pids may have
+ * wrapped around since `pid` was made.
+ */
+function candidatesAfter(pid: number): number[] {
+  const pids = allPids();
+  return mayWrap(pid) ? pids.filter((p) => p !== pid) : pids.filter((p) => p > pid);
+}
+
+/** The children of `pid`. */
+export function childrenOf(pid: number): number[] {
+  return candidatesAfter(pid).filter((p) => parentOf(p) === pid);
+}
+
+/** Every descendant of `pid`, from one look at the process table. */
 export function descendantsOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const candidate of candidatesAfter(pid)) {
+    const parent = parentOf(candidate);
+    if (parent === undefined) continue;
+    const siblings = children.get(parent);
+    if (siblings) siblings.push(candidate);
+    else children.set(parent, [candidate]);
+  }
   const out: number[] = [];
-  for (let frontier = childrenOf(pid); frontier.length > 0; ) {
+  for (let frontier = children.get(pid) ?? []; frontier.length > 0; ) {
     out.push(...frontier);
-    frontier = frontier.flatMap(childrenOf);
+    frontier = frontier.flatMap((p) => children.get(p) ?? []);
   }
   return out;
 }

@@ -57,7 +57,6 @@ const shell = new ShellSession({
   ownPidNamespace: config.ownPidNamespace,
   protectedSessions: () => execSessions,
 });
-if (!config.proxy || config.proxy.port !== 0) shell.startEarly();
 
 /** @param {object} message */
 function send(message) {
@@ -189,10 +188,12 @@ async function main() {
     if (config.proxy.port === 0) {
       // The unsandboxed provider cannot count on a free 3128: the shell learns the real port.
       setProxyEnv(`http://${config.proxy.host}:${proxyPort}`);
-      shell.startEarly();
     }
   }
   send({ event: 'ready', pid: process.pid, proxyPort });
+  // After `ready`: the host settles the sandbox's cgroup while bash starts, and the first command
+  // finds the shell running (or starts it, and says why if it cannot).
+  shell.startEarly();
 }
 
 main().catch((err) => {

@@ -19,11 +19,12 @@
  * root; `rw/` is 0700, so no other host user can even reach a setuid-uid file; the host never
  * executes anything from storage; and `mount` refuses storage whose owner is not the sandbox's uid.
  */
-import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SandboxError } from '../sandbox.js';
 import { assertUidRange, claimUid, releaseUid, type UidRange } from './uid-claims.js';
 import { assertSandboxId, type WorkspaceMount, type WorkspaceRecord, type WorkspaceStore } from './workspace-store.js';
+import { createDirectory } from './layered-record.js';
 
 /** Options of the directory store. */
 export interface DirWorkspaceStoreOptions {
@@ -167,26 +168,3 @@ export class DirWorkspaceStore implements WorkspaceStore {
   }
 }
 
-/**
- * Creates a directory with its final mode and owner in one visible step (made under a temporary
- * name, then renamed), so a crash never leaves one with the wrong owner.
- */
-function createDirectory(path: string, mode: number, owner: { uid: number; gid: number } | undefined): void {
-  try {
-    lstatSync(path);
-    return;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const temporary = `${path}.new-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  mkdirSync(temporary, { mode });
-  chmodSync(temporary, mode);
-  if (owner) chownSync(temporary, owner.uid, owner.gid);
-  try {
-    renameSync(temporary, path);
-  } catch (err) {
-    rmSync(temporary, { recursive: true, force: true });
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw err;
-  }
-}

@@ -74,7 +74,12 @@ interface Live {
   /** The writable layer's state at the last snapshot, and the stack that snapshot produced. */
   manifest: UpperManifest | undefined;
   stack: string[];
+  /** Mounted for `browse` only (no sandbox): unmounted when this fires, or when a sandbox takes it. */
+  browsing: NodeJS.Timeout | undefined;
 }
+
+/** A view mounted only to browse files stays this long after the last look. */
+const BROWSE_IDLE_MS = 30_000;
 
 /** Layered storage of sandboxes' files: `WorkspaceStore` for providers, `SnapshotStore` for the runtime. */
 export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
@@ -121,8 +126,59 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
   async mount(id: string): Promise<WorkspaceMount> {
     assertSandboxId(id);
     return this.#locked(id, async () => {
-      const record = await this.#ensure(id, []);
       const live = this.#liveOf(id);
+      if (live.browsing) {
+        // Mounted to be browsed: the very view a sandbox needs. It is the sandbox's now.
+        clearTimeout(live.browsing);
+        live.browsing = undefined;
+        return this.#mountedPaths(id, live);
+      }
+      return this.#mountNow(id, live);
+    });
+  }
+
+  /**
+   * The sandbox's files to read, for the server (the console's workspace browser): the running
+   * sandbox's own view, or, when it is stopped, the same view mounted for a while (30 s after the
+   * last call) and never remounted under a sandbox that starts meanwhile. Nothing may be written
+   * through it.
+   */
+  async browse(id: string): Promise<WorkspaceMount> {
+    assertSandboxId(id);
+    return this.#locked(id, async () => {
+      const live = this.#liveOf(id);
+      if (live.mounted && !live.browsing) return this.#mountedPaths(id, live);
+      if (live.browsing) clearTimeout(live.browsing);
+      const mount = live.mounted ? this.#mountedPaths(id, live) : await this.#mountNow(id, live);
+      live.browsing = setTimeout(() => void this.#locked(id, () => this.#endBrowsing(id, live)).catch(() => {}), BROWSE_IDLE_MS);
+      live.browsing.unref();
+      return mount;
+    });
+  }
+
+  /** Unmounts every view mounted only for browsing (when the process shuts down). */
+  async closeViews(): Promise<void> {
+    await Promise.all([...this.#live].filter(([, live]) => live.browsing).map(([id, live]) => this.#locked(id, () => this.#endBrowsing(id, live))));
+  }
+
+  /** Unmounts a view mounted only for browsing. Call with the sandbox's lock held. */
+  async #endBrowsing(id: string, live: Live): Promise<void> {
+    if (!live.browsing) return;
+    clearTimeout(live.browsing);
+    live.browsing = undefined;
+    if (live.mounted === 'overlay') await unmountView(viewPaths(this.#dir(id)));
+    live.mounted = undefined;
+  }
+
+  #mountedPaths(id: string, live: Live): WorkspaceMount {
+    const dir = this.#dir(id);
+    const shown = live.mounted === 'overlay' ? viewPaths(dir).merged : viewPaths(dir).rw;
+    return { workspace: join(shown, 'workspace'), home: join(shown, 'home'), outputs: join(shown, 'outputs'), uploads: join(dir, 'uploads') };
+  }
+
+  async #mountNow(id: string, live: Live): Promise<WorkspaceMount> {
+    {
+      const record = await this.#ensure(id, []);
       const paths = viewPaths(this.#dir(id));
       const uploads = join(this.#dir(id), 'uploads');
       this.#checkOwned(id, paths.rw, record.uid);
@@ -149,13 +205,14 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
       for (const name of WRITABLE) await this.#ensureTopDir(id, join(paths.rw, name), record);
       live.mounted = 'direct';
       return { workspace: join(paths.rw, 'workspace'), home: join(paths.rw, 'home'), outputs: join(paths.rw, 'outputs'), uploads };
-    });
+    }
   }
 
   async unmount(id: string): Promise<void> {
     assertSandboxId(id);
     await this.#locked(id, async () => {
       const live = this.#liveOf(id);
+      if (live.browsing) return this.#endBrowsing(id, live);
       if (live.mounted === 'overlay') await unmountView(viewPaths(this.#dir(id)));
       live.mounted = undefined;
       // Fold what running snapshots left in the writable layer into one more layer, so the
@@ -169,6 +226,7 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
     await this.#locked(id, async () => {
       const dir = this.#dir(id);
       const live = this.#live.get(id);
+      if (live?.browsing) clearTimeout(live.browsing);
       if (live?.mounted === 'overlay' || (this.method === 'overlay' && existsSync(dir))) await unmountView(viewPaths(dir));
       this.#live.delete(id);
       const record = this.#read(id);
@@ -189,6 +247,7 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
     return this.#locked(id, async () => {
       const record = await this.#ensure(id, []);
       const live = this.#liveOf(id);
+      await this.#endBrowsing(id, live);
       if (this.method === 'copy' || live.mounted || live.manifest) return this.#snapshotInPlace(id, record, live, quiesce);
       return this.#checkpointStopped(id, record);
     });
@@ -211,6 +270,7 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
     await this.#locked(id, async () => {
       const record = await this.#ensure(id, []);
       const live = this.#liveOf(id);
+      await this.#endBrowsing(id, live);
       if (live.mounted) throw new SandboxError('unavailable', `sandbox ${id} is running: stop it before restoring`);
       const rw = viewPaths(this.#dir(id)).rw;
       const fresh = await this.#freshWritable(id, record, layers);
@@ -491,7 +551,7 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
   #liveOf(id: string): Live {
     let live = this.#live.get(id);
     if (!live) {
-      live = { mounted: undefined, idmapped: false, manifest: undefined, stack: [] };
+      live = { mounted: undefined, idmapped: false, manifest: undefined, stack: [], browsing: undefined };
       this.#live.set(id, live);
     }
     return live;

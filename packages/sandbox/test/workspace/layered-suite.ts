@@ -194,5 +194,50 @@ export function layeredSuite(method: 'overlay' | 'copy'): void {
       expect(kept.removedLayers + freed.removedLayers).toBeGreaterThanOrEqual(s2.layers.length);
       for (const layer of s2.layers) expect(await store.layerInfo(layer)).toBeUndefined();
     });
+
+    it('shows a stopped sandbox\'s files to browse, hands that view to the sandbox that starts, and leaves no mount behind', async () => {
+      const { manager, store, root } = await opened();
+      const id = sandboxId();
+      const sandbox = await manager.acquire(id);
+      await sh(sandbox, 'echo layered > /workspace/a && echo home > ~/h');
+      await manager.checkpoint(id);
+      await sh(sandbox, 'echo upper > /workspace/b');
+      await sandbox.suspend();
+      expect(mountsUnder(root)).toEqual([]);
+
+      // Stopped: the view is mounted for browsing, the layers and the writable layer together.
+      const view = await store.browse(id);
+      expect([readFileSync(join(view.workspace, 'a'), 'utf8'), readFileSync(join(view.workspace, 'b'), 'utf8'), readFileSync(join(view.home, 'h'), 'utf8')]).toEqual(['layered\n', 'upper\n', 'home\n']);
+      const browsingMounts = mountsUnder(root);
+      // Overlay storage mounts a view; copies are plain directories.
+      expect(browsingMounts.length > 0).toBe(method === 'overlay');
+      // The sandbox starts on that very view (no remount under a reader), and writes through it.
+      await sh(sandbox, 'echo started > /workspace/c');
+      expect(mountsUnder(root)).toEqual(browsingMounts);
+      expect(readFileSync(join(view.workspace, 'c'), 'utf8')).toBe('started\n');
+      // Running: browsing shows the sandbox's own view, and stopping takes it down as usual.
+      expect(await store.browse(id)).toEqual(view);
+      await sandbox.suspend();
+      expect(mountsUnder(root)).toEqual([]);
+
+      // Browsed again, then the process shuts down: nothing stays mounted.
+      expect(readFileSync(join((await store.browse(id)).workspace, 'c'), 'utf8')).toBe('started\n');
+      await store.closeViews();
+      expect(mountsUnder(root)).toEqual([]);
+      // A checkpoint of a sandbox being browsed takes the browsing view down first.
+      await store.browse(id);
+      await manager.checkpoint(id);
+      expect(mountsUnder(root)).toEqual([]);
+      expect(await sh(sandbox, 'cat /workspace/a /workspace/b /workspace/c')).toBe('layered\nupper\nstarted\n');
+    });
   });
+}
+
+/** Mount points at or below `root` in this process's mount namespace. */
+function mountsUnder(root: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((point) => point === root || point.startsWith(`${root}/`))
+    .sort();
 }

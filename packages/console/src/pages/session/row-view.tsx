@@ -3,6 +3,7 @@ import { memo } from 'react';
 import { JsonView } from '../../ui/fold.js';
 import { formatCount, formatDuration, formatTime } from '../../ui/format.js';
 import { Markdown } from '../../ui/markdown-view.js';
+import { restoredText } from './checkpoint-text.js';
 import type { Row } from './timeline-rows.js';
 import { ToolCard, resultText } from './tool-card.js';
 
@@ -63,6 +64,8 @@ function noteText(event: SessionEvent): string | undefined {
       return `System message: ${event.content.map((block) => block.text).join(' ')}`;
     case 'user.define_outcome':
       return `Outcome defined: ${event.description}`;
+    case 'session.restored':
+      return restoredText(event);
     case 'session.updated':
       return `Session updated${event.title !== undefined ? `: title “${event.title ?? ''}”` : ''}.`;
     case 'agent.tool_result':
@@ -175,7 +178,7 @@ export const RowView = memo(function RowView({ row, pending }: { row: Row; pendi
     case 'note': {
       const text = noteText(row.event);
       return (
-        <div className="row-line note">
+        <div className={`row-line note${row.event.type === 'session.restored' ? ' restored' : ''}`}>
           {text ? <span>{text}</span> : (
             <details>
               <summary>{row.event.type}</summary>

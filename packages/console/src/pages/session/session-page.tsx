@@ -13,15 +13,16 @@ import { StatusBadge } from '../../ui/status-badge.js';
 import { useNow } from '../../ui/use-now.js';
 import { Composer } from './composer.js';
 import { ConnectionStatus } from './connection-status.js';
+import { ForkedFrom } from './forked-from.js';
 import { PendingPanel } from './pending-panel.js';
 import { lastStatus, pendingActions } from './session-facts.js';
 import { SESSION_TABS } from './session-tabs.js';
 import { Timeline } from './timeline.js';
 
 /** Events after which the session object (status, usage, title) is fetched again. */
-const REFRESH_ON = new Set(['session.status_idle', 'session.status_running', 'session.status_terminated', 'session.status_rescheduled', 'session.updated', 'session.usage']);
+const REFRESH_ON = new Set(['session.status_idle', 'session.status_running', 'session.status_terminated', 'session.status_rescheduled', 'session.updated', 'session.usage', 'session.restored']);
 
-/** One session: its live timeline, what it waits for, its usage and its workspace. */
+/** One session: its live timeline, what it waits for, its usage, its workspace and its checkpoints. */
 export function SessionPage({ id, tab }: { id: string; tab: string }) {
   const { api } = useApi();
   const now = useNow();
@@ -139,6 +140,7 @@ export function SessionPage({ id, tab }: { id: string; tab: string }) {
             <dd><code>{id}</code></dd>
           </div>
         </dl>
+        {data?.forked_from && <ForkedFrom origin={data.forked_from} />}
         {session.error && !data && <p className="form-error" role="alert">{session.error}</p>}
       </header>
       <nav className="tabs" aria-label="Session views">
@@ -157,7 +159,7 @@ export function SessionPage({ id, tab }: { id: string; tab: string }) {
         </section>
       ) : (
         <section className="tab-panel" aria-label={active.label}>
-          {data ? active.render?.({ session: data, events: snapshot.events }) : <p className="muted">Loading…</p>}
+          {data ? active.render?.({ session: data, events: snapshot.events, status }) : <p className="muted">Loading…</p>}
         </section>
       )}
       <ConfirmDialog

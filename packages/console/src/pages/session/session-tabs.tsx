@@ -1,5 +1,6 @@
-import type { Session, SessionEvent } from '@longhand/protocol';
+import type { Session, SessionEvent, SessionStatus } from '@longhand/protocol';
 import type { ReactNode } from 'react';
+import { CheckpointsTab } from './checkpoints-tab.js';
 import { UsageChart } from './usage-chart.js';
 import { WorkspaceBrowser } from './workspace-browser.js';
 
@@ -7,6 +8,8 @@ import { WorkspaceBrowser } from './workspace-browser.js';
 export interface SessionTabContext {
   session: Session;
   events: readonly SessionEvent[];
+  /** The live status (from the last status event), fresher than `session.status`. */
+  status: SessionStatus;
 }
 
 export interface SessionTab {
@@ -18,11 +21,12 @@ export interface SessionTab {
 
 /**
  * The tabs of a session page, in order. The timeline is rendered by the page itself (it holds
- * the composer and the pending actions). Checkpoints and fork, a later issue, add one entry
- * here with their own component; nothing else on the page needs to change.
+ * the composer and the pending actions). A new view is one more entry here with its own
+ * component; nothing else on the page needs to change.
  */
 export const SESSION_TABS: readonly SessionTab[] = [
   { id: 'timeline', label: 'Timeline' },
   { id: 'usage', label: 'Usage', render: ({ events }) => <UsageChart events={events} /> },
   { id: 'workspace', label: 'Workspace', render: ({ session }) => <WorkspaceBrowser sessionId={session.id} /> },
+  { id: 'checkpoints', label: 'Checkpoints', render: ({ session, events, status }) => <CheckpointsTab session={session} events={events} status={status} /> },
 ];

@@ -12,10 +12,13 @@ function baseName(path: string): string {
   return parts[parts.length - 1] ?? path;
 }
 
+/** Where the browser starts: the agent's working directory in the sandbox. */
+const ROOT = '/workspace';
+
+/** The folders from the root down to `dir`, each with its path (the root itself excluded). */
 function crumbs(dir: string): Array<{ label: string; path: string }> {
-  const absolute = dir.startsWith('/');
-  const parts = dir.split('/').filter(Boolean);
-  return parts.map((label, i) => ({ label, path: `${absolute ? '/' : ''}${parts.slice(0, i + 1).join('/')}` }));
+  const parts = dir.slice(ROOT.length).split('/').filter(Boolean);
+  return parts.map((label, i) => ({ label, path: `${ROOT}/${parts.slice(0, i + 1).join('/')}` }));
 }
 
 function looksTextual(type: string, head: Uint8Array): boolean {
@@ -104,57 +107,76 @@ function FilePreview({ sessionId, entry }: { sessionId: string; entry: Workspace
 
 /**
  * A read-only browser of a session's workspace: folders, files with their size and time, a
- * preview of text and images, and downloads. Servers without the workspace endpoints answer
- * 404; the browser then says so rather than failing.
+ * preview of text and images, and downloads. A server without sandboxes answers 404 for the
+ * workspace itself; the browser then says so rather than failing. A folder that is gone (the
+ * agent removed it, a restore took it away) is a 404 too, but only for that folder.
  */
 export function WorkspaceBrowser({ sessionId }: { sessionId: string }) {
   const { api } = useApi();
-  const [dir, setDir] = useState('');
+  const [dir, setDir] = useState(ROOT);
   const [selected, setSelected] = useState<WorkspaceEntry | undefined>();
   const listing = useResource(() => api.workspace.list(sessionId, dir), [sessionId, dir]);
+  const missing = listing.failure instanceof ApiError && listing.failure.notFound;
 
-  if (listing.failure instanceof ApiError && listing.failure.notFound) {
+  if (missing && dir === ROOT) {
     return (
       <div className="workspace-unavailable" role="status">
         <h2>Workspace not available</h2>
-        <p>This server does not offer a workspace browser for this session (its workspace endpoints answered 404). The session's files stay in its sandbox.</p>
+        <p>This server does not offer a workspace browser for this session: its workspace endpoints answered 404 (“{listing.error}”). The session's files stay in its sandbox.</p>
       </div>
     );
   }
   const entries = [...(listing.data ?? [])].sort((a, b) => (a.type === 'directory') !== (b.type === 'directory') ? (a.type === 'directory' ? -1 : 1) : a.path.localeCompare(b.path));
-  const open = (entry: WorkspaceEntry) => {
-    if (entry.type === 'directory') {
-      setDir(entry.path);
-      setSelected(undefined);
-    } else setSelected(entry);
+  const go = (path: string) => {
+    setDir(path);
+    setSelected(undefined);
   };
+  const open = (entry: WorkspaceEntry) => {
+    if (entry.type === 'directory') go(entry.path);
+    else setSelected(entry);
+  };
+  // After a refresh the selected file may have changed or gone: preview what the listing now says.
+  const shown = selected && listing.data ? entries.find((entry) => entry.path === selected.path) : selected;
   return (
     <div className="workspace">
-      <nav aria-label="Folder" className="crumbs">
-        <button type="button" className="link-button" onClick={() => { setDir(''); setSelected(undefined); }} aria-current={dir === '' ? 'location' : undefined}>
-          workspace
+      <div className="workspace-head">
+        <nav aria-label="Folder" className="crumbs">
+          <button type="button" className="link-button" onClick={() => go(ROOT)} aria-current={dir === ROOT ? 'location' : undefined}>
+            workspace
+          </button>
+          {crumbs(dir).map((crumb) => (
+            <span key={crumb.path}>
+              <span aria-hidden="true"> / </span>
+              <button type="button" className="link-button" onClick={() => go(crumb.path)} aria-current={crumb.path === dir ? 'location' : undefined}>
+                {crumb.label}
+              </button>
+            </span>
+          ))}
+        </nav>
+        <button type="button" onClick={() => void listing.reload()} disabled={listing.loading} aria-label="Refresh the file list">
+          Refresh
         </button>
-        {crumbs(dir).map((crumb) => (
-          <span key={crumb.path}>
-            <span aria-hidden="true"> / </span>
-            <button type="button" className="link-button" onClick={() => { setDir(crumb.path); setSelected(undefined); }} aria-current={crumb.path === dir ? 'location' : undefined}>
-              {crumb.label}
-            </button>
-          </span>
-        ))}
-      </nav>
+      </div>
       <div className="workspace-panes">
         <div className="file-list">
-          {listing.error && <p className="form-error" role="alert">{listing.error}</p>}
+          {missing && (
+            <p className="form-error" role="alert">
+              This folder is no longer in the workspace.{' '}
+              <button type="button" className="link-button" onClick={() => go(ROOT)}>
+                Back to the workspace
+              </button>
+            </p>
+          )}
+          {listing.error && !missing && <p className="form-error" role="alert">{listing.error}</p>}
           {!listing.data && !listing.error && <p className="muted">Loading…</p>}
-          {listing.data && entries.length === 0 && <p className="empty">This folder is empty.</p>}
-          {entries.length > 0 && (
+          {listing.data && !missing && entries.length === 0 && <p className="empty">This folder is empty.</p>}
+          {entries.length > 0 && !missing && (
             <ul aria-label="Files">
               {entries.map((entry) => (
                 <li key={entry.path}>
                   <button type="button" className={`file-entry${selected?.path === entry.path ? ' selected' : ''}`} onClick={() => open(entry)} aria-pressed={entry.type === 'directory' ? undefined : selected?.path === entry.path}>
                     <span className="file-name">
-                      <span aria-hidden="true">{entry.type === 'directory' ? '📁 ' : entry.type === 'symlink' ? '↪ ' : '📄 '}</span>
+                      <span className={`file-icon is-${entry.type === 'directory' ? 'dir' : entry.type === 'symlink' ? 'link' : 'file'}`} aria-hidden="true" />
                       {baseName(entry.path)}
                       {entry.type === 'directory' ? '/' : ''}
                     </span>
@@ -166,7 +188,7 @@ export function WorkspaceBrowser({ sessionId }: { sessionId: string }) {
             </ul>
           )}
         </div>
-        {selected && <FilePreview sessionId={sessionId} entry={selected} />}
+        {shown && <FilePreview key={`${shown.path}@${shown.mtime}`} sessionId={sessionId} entry={shown} />}
       </div>
     </div>
   );

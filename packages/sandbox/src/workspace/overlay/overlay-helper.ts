@@ -32,6 +32,9 @@ function run(args: string[], input?: string): Promise<void> {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
     child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(stderr.trim() || `overlay helper exited with ${code}`))));
+    // A helper that exits before reading its input (it failed at once) makes this write EPIPE:
+    // its exit status says what went wrong, and an unhandled stream error would end the server.
+    child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
   });
 }
