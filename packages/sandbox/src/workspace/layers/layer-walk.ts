@@ -19,6 +19,8 @@ export interface WalkedEntry {
   ino: bigint;
   ctimeNs: bigint;
   nlink: number;
+  /** 512-byte blocks allocated: fewer than the size needs means a sparse file. */
+  blocks: number;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function walkLayer(dir: string, options: WalkOptions = {}): Promise
       children.push(
         lstat(source, { bigint: true }).then(async (st) => {
           const mtime = Number(st.mtimeMs / 1000n);
-          const facts = { source, ino: st.ino, ctimeNs: st.ctimeNs, nlink: Number(st.nlink) };
+          const facts = { source, ino: st.ino, ctimeNs: st.ctimeNs, nlink: Number(st.nlink), blocks: Number(st.blocks) };
           const mode = Number(st.mode) & 0o7777;
           if (st.isDirectory()) {
             const walked: WalkedEntry = { entry: { type: 'dir', path, mode, mtime, opaque: opaqueMarks.has(path) }, ...facts };
@@ -85,7 +87,7 @@ export async function walkLayer(dir: string, options: WalkOptions = {}): Promise
   await visit('');
   await Promise.all(pendingOpaque);
   for (const path of options.marks?.whiteouts ?? []) {
-    out.push({ entry: { type: 'whiteout', path, mtime: 0 }, source: undefined, ino: 0n, ctimeNs: 0n, nlink: 1 });
+    out.push({ entry: { type: 'whiteout', path, mtime: 0 }, source: undefined, ino: 0n, ctimeNs: 0n, nlink: 1, blocks: 0 });
   }
   out.sort((a, b) => comparePaths(a.entry.path, b.entry.path));
   const firstNames = new Map<bigint, string>();

@@ -19,9 +19,10 @@ export function isSparse(st: { size: number; blocks: number }): boolean {
 /**
  * Copies regular file `source` to `target` (which must not exist), holes kept as holes. The
  * target's mode and times are the caller's to set.
+ * @param known the source's size and blocks when the caller has just looked (saves an lstat)
  */
-export async function copyKeepingHoles(source: string, target: string): Promise<void> {
-  const st = await lstat(source);
+export async function copyKeepingHoles(source: string, target: string, known?: { size: number; blocks: number }): Promise<void> {
+  const st = known ?? (await lstat(source));
   if (!isSparse(st)) {
     await copyFile(source, target, constants.COPYFILE_EXCL);
     return;

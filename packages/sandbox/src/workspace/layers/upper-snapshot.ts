@@ -19,11 +19,14 @@ import type { OverlayAttrs } from '../overlay/overlay-helper.js';
 import type { LayerMarks, WalkedEntry } from './layer-walk.js';
 import { walkLayer } from './layer-walk.js';
 import { comparePaths } from './layer-tar.js';
+import { forEachLimit } from './layer-repository.js';
 import { copyKeepingHoles } from './sparse-files.js';
 
 // Comfortably more than one tick of the coarse clock that stamps ctimes (1 to 10 ms), plus the
 // lag between that clock and the wall clock read here.
 const RACY_NS = 50_000_000n;
+/** Files copied at once: a few more than the thread pool's four threads, to keep them busy. */
+const COPY_LANES = 8;
 
 /** What a directory held at a snapshot, by path. */
 export interface UpperManifest {
@@ -109,7 +112,12 @@ export async function snapshotUpper(dir: string, staging: string, previous: Uppe
   }
   const marks = { whiteouts: [] as string[], opaque: [] as string[] };
   const dirs: [string, number, number][] = [];
+  const files: WalkedEntry[] = [];
+  const links: [string, string][] = [];
   let addedBytes = 0;
+  // Directories, whiteouts and symlinks first, in order (parents before children); then the
+  // files, several at a time: while a running sandbox is frozen for this, every file's copy,
+  // mode and times wait on the thread pool, and one at a time that took most of the pause.
   for (const path of [...include.keys()].sort(comparePaths)) {
     const item = include.get(path)!;
     const target = join(staging, path);
@@ -119,7 +127,6 @@ export async function snapshotUpper(dir: string, staging: string, previous: Uppe
       continue;
     }
     const entry = item.entry;
-    const source = join(dir, path);
     if (entry.type === 'dir') {
       await mkdir(target, { mode: 0o700 });
       dirs.push([path, entry.mode, entry.mtime]);
@@ -131,18 +138,26 @@ export async function snapshotUpper(dir: string, staging: string, previous: Uppe
       await symlink(entry.target, target);
       await lutimes(target, entry.mtime, entry.mtime);
     } else if (entry.type === 'hardlink' && include.get(entry.target) !== undefined) {
-      await link(join(staging, entry.target), target);
+      links.push([entry.target, path]);
     } else if (entry.type === 'file' || entry.type === 'hardlink') {
       // (A new name for a file that is not in this layer is stored as a file of its own.)
-      if (io.move) await rename(source, target);
-      else {
-        await copyKeepingHoles(source, target);
-        await chmod(target, entry.mode);
-        await utimes(target, entry.mtime, entry.mtime);
-      }
+      files.push(item);
       addedBytes += entry.type === 'file' ? entry.size : 0;
     }
   }
+  await forEachLimit(files, COPY_LANES, async (item) => {
+    const path = item.entry.path;
+    const source = join(dir, path);
+    const target = join(staging, path);
+    if (io.move) return rename(source, target);
+    const { mode, mtime } = item.entry as { mode: number; mtime: number };
+    // (A hardlink entry carries no size: the copy looks at the file itself.)
+    const known = item.entry.type === 'file' ? { size: item.entry.size, blocks: item.blocks } : undefined;
+    await copyKeepingHoles(source, target, known);
+    await chmod(target, mode);
+    await utimes(target, mtime, mtime);
+  });
+  for (const [target, path] of links) await link(join(staging, target), join(staging, path));
   for (const [path, mode, mtime] of dirs.reverse()) {
     await chmod(join(staging, path), mode);
     await utimes(join(staging, path), mtime, mtime);
