@@ -80,6 +80,8 @@ interface Live {
 
 /** A view mounted only to browse files stays this long after the last look. */
 const BROWSE_IDLE_MS = 30_000;
+/** How long after a helper is handed out the next spare starts (see #attrs). */
+const SPARE_DELAY_MS = 500;
 
 /** Layered storage of sandboxes' files: `WorkspaceStore` for providers, `SnapshotStore` for the runtime. */
 export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
@@ -95,6 +97,9 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
     return this.#repo.maxBytes;
   }
   readonly #live = new Map<string, Live>();
+  /** An attribute helper started ahead of need (see #attrs). */
+  #spareAttrs: OverlayAttrs | undefined;
+  #spareTimer: NodeJS.Timeout | undefined;
 
   /**
    * Opens (creating if needed) a store; with `method: 'auto'` tries a real overlay mount first.
@@ -156,8 +161,11 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
     });
   }
 
-  /** Unmounts every view mounted only for browsing (when the process shuts down). */
+  /** Unmounts every view mounted only for browsing, and ends the spare helper (at shutdown). */
   async closeViews(): Promise<void> {
+    clearTimeout(this.#spareTimer);
+    this.#spareAttrs?.close();
+    this.#spareAttrs = undefined;
     await Promise.all([...this.#live].filter(([, live]) => live.browsing).map(([id, live]) => this.#locked(id, () => this.#endBrowsing(id, live))));
   }
 
@@ -281,6 +289,12 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
       live.stack = [];
       if (this.method === 'copy') await this.#rememberCopy(rw, live, layers);
     });
+  }
+
+  /** Whether sandbox `id` has storage already (`ensure`, `fork` or `restore` made it). */
+  hasStorage(id: string): boolean {
+    assertSandboxId(id);
+    return existsSync(this.#recordPath(id));
   }
 
   async layersOf(id: string): Promise<string[]> {
@@ -545,7 +559,25 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
   }
 
   #attrs(): OverlayAttrs | undefined {
-    return this.method === 'overlay' ? new OverlayAttrs() : undefined;
+    if (this.method !== 'overlay') return undefined;
+    // Each caller gets a helper started ahead of need: perl takes 10 to 20 ms to start, which a
+    // checkpoint would otherwise spend with its sandbox frozen. The next spare starts a little
+    // later, not while this caller's work competes for the CPU.
+    const spare = this.#spareAttrs;
+    this.#spareAttrs = undefined;
+    clearTimeout(this.#spareTimer);
+    this.#spareTimer = setTimeout(() => {
+      this.#spareAttrs?.close();
+      this.#spareAttrs = new OverlayAttrs();
+      this.#spareAttrs.keepAlive(false);
+    }, SPARE_DELAY_MS);
+    this.#spareTimer.unref();
+    if (spare?.usable) {
+      spare.keepAlive(true);
+      return spare;
+    }
+    spare?.close();
+    return new OverlayAttrs();
   }
 
   #liveOf(id: string): Live {

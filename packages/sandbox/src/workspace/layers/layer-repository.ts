@@ -17,13 +17,14 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { lchown, open, rename, rm, writeFile } from 'node:fs/promises';
+import { chownSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { SandboxError } from '../../sandbox.js';
 import type { LayerInfo } from '../snapshots.js';
 import type { OverlayAttrs } from '../overlay/overlay-helper.js';
+import { timeSlicer } from './time-slice.js';
 import { dataBytes, layerDigest, tarStream, walkLayer, type LayerMarks, type WalkedEntry } from './layer-walk.js';
 
 const ID = /^sha256:([0-9a-f]{64})$/;
@@ -133,6 +134,11 @@ export class LayerRepository {
     return walkLayer(dir, this.#options.native ? { attrs } : { marks });
   }
 
+  /** Largest total length of file data a layer may hold. */
+  get maxBytes(): number {
+    return this.#options.maxBytes;
+  }
+
   /**
    * Publishes a staging directory as a layer: gives every file to the layer owner, computes the
    * id, syncs the data, writes the facts and renames it into place. When the same layer exists
@@ -141,11 +147,6 @@ export class LayerRepository {
    *   caller puts the files back); otherwise it is deleted
    * @throws SandboxError `invalid_archive` when `expected` does not match (nothing is kept)
    */
-  /** Largest total length of file data a layer may hold. */
-  get maxBytes(): number {
-    return this.#options.maxBytes;
-  }
-
   async commit(staging: string, attrs: OverlayAttrs | undefined, marks?: LayerMarks, expected?: string, keepOnFailure = false): Promise<StoredLayerInfo> {
     try {
       const entries = await this.walk(staging, attrs, marks);
@@ -156,12 +157,16 @@ export class LayerRepository {
       }
       const owner = this.#options.owner;
       if (owner) {
-        await lchown(staging, owner.uid, owner.gid);
-        await forEachLimit(entries, 64, async (walked) => {
-          if (walked.source) await lchown(walked.source, owner.uid, owner.gid);
-        });
+        const slice = timeSlicer();
+        lchownSync(staging, owner.uid, owner.gid);
+        for (const walked of entries) {
+          await slice();
+          if (walked.source) lchownSync(walked.source, owner.uid, owner.gid);
+        }
       }
-      const id = await layerDigest(entries);
+      // The hash reads the files while the sync writes them out: one waits on the CPU, the other
+      // on the disk. (Syncing a layer that turns out to exist already costs little.)
+      const [id] = await Promise.all([layerDigest(entries), syncFileSystem(staging)]);
       if (expected !== undefined && id !== expected) {
         throw new SandboxError('invalid_archive', `the layer's content has id ${id}, not the claimed ${expected}`);
       }
@@ -171,7 +176,6 @@ export class LayerRepository {
         await rm(staging, { recursive: true, force: true });
         return this.info(id) ?? info;
       }
-      await syncFileSystem(staging);
       const infoPath = join(this.#infoDir, `${hex}.json`);
       await writeFile(`${infoPath}.tmp`, `${JSON.stringify(info)}\n`, { mode: 0o600, flush: true });
       await rename(`${infoPath}.tmp`, infoPath);
@@ -183,8 +187,7 @@ export class LayerRepository {
         if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
         await rm(staging, { recursive: true, force: true });
       }
-      await syncDirectory(this.layersDir);
-      await syncDirectory(this.#infoDir);
+      await Promise.all([syncDirectory(this.layersDir), syncDirectory(this.#infoDir)]);
       return info;
     } catch (err) {
       if (!keepOnFailure) await rm(staging, { recursive: true, force: true });

@@ -4,11 +4,12 @@
  * looked at with lstat, and file data is read through descriptors opened with O_NOFOLLOW.
  */
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { OverlayAttrs } from '../overlay/overlay-helper.js';
+import { timeSlicer } from './time-slice.js';
 import { comparePaths, dataPadding, entryHeader, TAR_END, type LayerEntry } from './layer-tar.js';
 
 /** An entry with where its data lives on the host and the facts used to tell changes apart. */
@@ -48,41 +49,39 @@ export async function walkLayer(dir: string, options: WalkOptions = {}): Promise
   const out: WalkedEntry[] = [];
   const opaqueMarks = new Set(options.marks?.opaque ?? []);
   const pendingOpaque: Promise<void>[] = [];
+  // Synchronous calls in time slices: see time-slice.ts (the tree was usually just written).
+  const slice = timeSlicer();
   const visit = async (relative: string): Promise<void> => {
-    const names = await readdir(relative ? join(dir, relative) : dir);
-    const children: Promise<void>[] = [];
+    const names = readdirSync(relative ? join(dir, relative) : dir);
     for (const name of names) {
+      await slice();
       const path = relative ? `${relative}/${name}` : name;
       const source = join(dir, path);
-      children.push(
-        lstat(source, { bigint: true }).then(async (st) => {
-          const mtime = Number(st.mtimeMs / 1000n);
-          const facts = { source, ino: st.ino, ctimeNs: st.ctimeNs, nlink: Number(st.nlink), blocks: Number(st.blocks) };
-          const mode = Number(st.mode) & 0o7777;
-          if (st.isDirectory()) {
-            const walked: WalkedEntry = { entry: { type: 'dir', path, mode, mtime, opaque: opaqueMarks.has(path) }, ...facts };
-            out.push(walked);
-            if (options.attrs) {
-              pendingOpaque.push(
-                options.attrs.isOpaque(source).then((opaque) => {
-                  if (opaque) (walked.entry as { opaque: boolean }).opaque = true;
-                }),
-              );
-            }
-            await visit(path);
-          } else if (st.isFile()) {
-            out.push({ entry: { type: 'file', path, mode, mtime, size: Number(st.size) }, ...facts });
-          } else if (st.isSymbolicLink()) {
-            out.push({ entry: { type: 'symlink', path, mtime, target: await readlink(source) }, ...facts });
-          } else if (st.isCharacterDevice() && st.rdev === 0n) {
-            // A whiteout's own times say nothing about the layer: always 0, so both ways of storing
-            // one (a device node, or a list beside the layer) give the same id.
-            out.push({ entry: { type: 'whiteout', path, mtime: 0 }, ...facts });
-          }
-        }),
-      );
+      const st = lstatSync(source, { bigint: true });
+      const mtime = Number(st.mtimeMs / 1000n);
+      const facts = { source, ino: st.ino, ctimeNs: st.ctimeNs, nlink: Number(st.nlink), blocks: Number(st.blocks) };
+      const mode = Number(st.mode) & 0o7777;
+      if (st.isDirectory()) {
+        const walked: WalkedEntry = { entry: { type: 'dir', path, mode, mtime, opaque: opaqueMarks.has(path) }, ...facts };
+        out.push(walked);
+        if (options.attrs) {
+          pendingOpaque.push(
+            options.attrs.isOpaque(source).then((opaque) => {
+              if (opaque) (walked.entry as { opaque: boolean }).opaque = true;
+            }),
+          );
+        }
+        await visit(path);
+      } else if (st.isFile()) {
+        out.push({ entry: { type: 'file', path, mode, mtime, size: Number(st.size) }, ...facts });
+      } else if (st.isSymbolicLink()) {
+        out.push({ entry: { type: 'symlink', path, mtime, target: readlinkSync(source) }, ...facts });
+      } else if (st.isCharacterDevice() && st.rdev === 0n) {
+        // A whiteout's own times say nothing about the layer: always 0, so both ways of storing
+        // one (a device node, or a list beside the layer) give the same id.
+        out.push({ entry: { type: 'whiteout', path, mtime: 0 }, ...facts });
+      }
     }
-    await Promise.all(children);
   };
   await visit('');
   await Promise.all(pendingOpaque);
@@ -107,6 +106,9 @@ export function dataBytes(entries: readonly WalkedEntry[]): number {
   return total;
 }
 
+/** Files up to this size are read in one synchronous call (see time-slice.ts); larger ones stream. */
+const SMALL_FILE = 1024 * 1024;
+
 async function* fileData(path: string, size: number): AsyncGenerator<Buffer> {
   const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
@@ -122,12 +124,30 @@ async function* fileData(path: string, size: number): AsyncGenerator<Buffer> {
   }
 }
 
+function smallFileData(path: string, size: number): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const buffer = Buffer.allocUnsafe(size);
+    for (let offset = 0; offset < size; ) {
+      const bytesRead = readSync(fd, buffer, offset, size - offset, offset);
+      if (bytesRead === 0) throw new Error(`${path} shrank while it was read: a layer changed`);
+      offset += bytesRead;
+    }
+    return buffer;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The canonical tar bytes of walked entries, in pieces. */
 export async function* tarChunks(entries: readonly WalkedEntry[]): AsyncGenerator<Buffer> {
+  const slice = timeSlicer();
   for (const { entry, source } of entries) {
+    await slice();
     yield entryHeader(entry);
     if (entry.type === 'file' && entry.size > 0) {
-      yield* fileData(source!, entry.size);
+      if (entry.size <= SMALL_FILE) yield smallFileData(source!, entry.size);
+      else yield* fileData(source!, entry.size);
       yield dataPadding(entry.size);
     }
   }

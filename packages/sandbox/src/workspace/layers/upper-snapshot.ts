@@ -12,21 +12,21 @@
  * a file whose ctime was within `RACY_NS` (50 ms) of the previous snapshot is taken again, since
  * a write in the same clock tick may have left its ctime as it was.
  */
-import { chmod, link, lutimes, mkdir, rename, symlink, utimes } from 'node:fs/promises';
+import { chmodSync, constants, copyFileSync, linkSync, lutimesSync, mkdirSync, renameSync, symlinkSync, utimesSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { SandboxError } from '../../sandbox.js';
 import type { OverlayAttrs } from '../overlay/overlay-helper.js';
 import type { LayerMarks, WalkedEntry } from './layer-walk.js';
 import { walkLayer } from './layer-walk.js';
 import { comparePaths } from './layer-tar.js';
-import { forEachLimit } from './layer-repository.js';
-import { copyKeepingHoles } from './sparse-files.js';
+import { copyKeepingHoles, isSparse } from './sparse-files.js';
+import { timeSlicer } from './time-slice.js';
 
 // Comfortably more than one tick of the coarse clock that stamps ctimes (1 to 10 ms), plus the
 // lag between that clock and the wall clock read here.
 const RACY_NS = 50_000_000n;
-/** Files copied at once: a few more than the thread pool's four threads, to keep them busy. */
-const COPY_LANES = 8;
+/** Files up to this size are copied by one synchronous call (see time-slice.ts). */
+const SMALL_COPY = 1024 * 1024;
 
 /** What a directory held at a snapshot, by path. */
 export interface UpperManifest {
@@ -116,27 +116,36 @@ export async function snapshotUpper(dir: string, staging: string, previous: Uppe
   const links: [string, string][] = [];
   let addedBytes = 0;
   // Directories, whiteouts and symlinks first, in order (parents before children); then the
-  // files, several at a time: while a running sandbox is frozen for this, every file's copy,
-  // mode and times wait on the thread pool, and one at a time that took most of the pause.
+  // files, by synchronous calls in time slices: while a running sandbox is frozen for this, each
+  // trip through the thread pool for a file's copy, mode and times lengthened the pause.
+  const slice = timeSlicer();
+  // Requests to the attribute helper are answered in order: sent together, awaited once (and
+  // never left unhandled when this loop throws first).
+  const helperWork: Promise<void>[] = [];
+  const ask = (work: Promise<void>) => {
+    work.catch(() => {});
+    helperWork.push(work);
+  };
   for (const path of [...include.keys()].sort(comparePaths)) {
+    await slice();
     const item = include.get(path)!;
     const target = join(staging, path);
     if (item === 'whiteout' || item.entry.type === 'whiteout') {
-      if (io.attrs) await io.attrs.whiteout(target);
+      if (io.attrs) ask(io.attrs.whiteout(target));
       else marks.whiteouts.push(path);
       continue;
     }
     const entry = item.entry;
     if (entry.type === 'dir') {
-      await mkdir(target, { mode: 0o700 });
+      mkdirSync(target, { mode: 0o700 });
       dirs.push([path, entry.mode, entry.mtime]);
       if (opaqueHere.has(path)) {
-        if (io.attrs) await io.attrs.markOpaque(target);
+        if (io.attrs) ask(io.attrs.markOpaque(target));
         else marks.opaque.push(path);
       }
     } else if (entry.type === 'symlink') {
-      await symlink(entry.target, target);
-      await lutimes(target, entry.mtime, entry.mtime);
+      symlinkSync(entry.target, target);
+      lutimesSync(target, entry.mtime, entry.mtime);
     } else if (entry.type === 'hardlink' && include.get(entry.target) !== undefined) {
       links.push([entry.target, path]);
     } else if (entry.type === 'file' || entry.type === 'hardlink') {
@@ -145,22 +154,29 @@ export async function snapshotUpper(dir: string, staging: string, previous: Uppe
       addedBytes += entry.type === 'file' ? entry.size : 0;
     }
   }
-  await forEachLimit(files, COPY_LANES, async (item) => {
+  await Promise.all(helperWork);
+  for (const item of files) {
+    await slice();
     const path = item.entry.path;
     const source = join(dir, path);
     const target = join(staging, path);
-    if (io.move) return rename(source, target);
+    if (io.move) {
+      renameSync(source, target);
+      continue;
+    }
     const { mode, mtime } = item.entry as { mode: number; mtime: number };
     // (A hardlink entry carries no size: the copy looks at the file itself.)
     const known = item.entry.type === 'file' ? { size: item.entry.size, blocks: item.blocks } : undefined;
-    await copyKeepingHoles(source, target, known);
-    await chmod(target, mode);
-    await utimes(target, mtime, mtime);
-  });
-  for (const [target, path] of links) await link(join(staging, target), join(staging, path));
+    if (known && known.size <= SMALL_COPY && !isSparse(known)) copyFileSync(source, target, constants.COPYFILE_EXCL);
+    else await copyKeepingHoles(source, target, known);
+    chmodSync(target, mode);
+    utimesSync(target, mtime, mtime);
+  }
+  for (const [target, path] of links) linkSync(join(staging, target), join(staging, path));
   for (const [path, mode, mtime] of dirs.reverse()) {
-    await chmod(join(staging, path), mode);
-    await utimes(join(staging, path), mtime, mtime);
+    await slice();
+    chmodSync(join(staging, path), mode);
+    utimesSync(join(staging, path), mtime, mtime);
   }
   return { manifest: manifestOf(now, takenAtNs), marks, changed: true, addedBytes };
 }

@@ -126,6 +126,23 @@ export class OverlayAttrs {
     return this.#do('w', path);
   }
 
+  /** Whether the helper still answers (it has not exited or failed). */
+  get usable(): boolean {
+    return this.#failed === undefined;
+  }
+
+  /**
+   * Whether the helper keeps node's event loop alive: a helper started ahead of need must not
+   * hold a process open that has nothing else to do.
+   */
+  keepAlive(on: boolean): void {
+    for (const handle of [this.#child, this.#child.stdin, this.#child.stdout, this.#child.stderr]) {
+      const refable = handle as unknown as { ref?: () => void; unref?: () => void };
+      if (on) refable.ref?.();
+      else refable.unref?.();
+    }
+  }
+
   /** Ends the helper process. */
   close(): void {
     this.#child.stdin.end();
