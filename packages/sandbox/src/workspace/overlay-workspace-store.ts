@@ -560,7 +560,7 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
 
   #attrs(): OverlayAttrs | undefined {
     if (this.method !== 'overlay') return undefined;
-    // Each caller gets a helper started ahead of need: perl takes 10 to 20 ms to start, which a
+    // Each caller gets a helper started ahead of need: perl takes 6 to 9 ms to answer first, which a
     // checkpoint would otherwise spend with its sandbox frozen. The next spare starts a little
     // later, not while this caller's work competes for the CPU.
     const spare = this.#spareAttrs;
