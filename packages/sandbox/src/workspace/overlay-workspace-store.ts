@@ -80,8 +80,6 @@ interface Live {
 
 /** A view mounted only to browse files stays this long after the last look. */
 const BROWSE_IDLE_MS = 30_000;
-/** How long after a helper is handed out the next spare starts (see #attrs). */
-const SPARE_DELAY_MS = 500;
 
 /** Layered storage of sandboxes' files: `WorkspaceStore` for providers, `SnapshotStore` for the runtime. */
 export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
@@ -99,7 +97,8 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
   readonly #live = new Map<string, Live>();
   /** An attribute helper started ahead of need (see #attrs). */
   #spareAttrs: OverlayAttrs | undefined;
-  #spareTimer: NodeJS.Timeout | undefined;
+  /** Set at shutdown: no more spares. */
+  #viewsClosed = false;
 
   /**
    * Opens (creating if needed) a store; with `method: 'auto'` tries a real overlay mount first.
@@ -163,7 +162,7 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
 
   /** Unmounts every view mounted only for browsing, and ends the spare helper (at shutdown). */
   async closeViews(): Promise<void> {
-    clearTimeout(this.#spareTimer);
+    this.#viewsClosed = true;
     this.#spareAttrs?.close();
     this.#spareAttrs = undefined;
     await Promise.all([...this.#live].filter(([, live]) => live.browsing).map(([id, live]) => this.#locked(id, () => this.#endBrowsing(id, live))));
@@ -197,7 +196,12 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
         if (record.layers.length > 0 || this.#options.stablePaths) {
           this.#repo.requireAll(record.layers);
           const idmapped = record.layers.length > 0 && record.uid !== this.#layerOwner.uid;
-          await mountView(paths, record.layers, this.#repo.layersDir, join(this.root, 'empty'), idmapped ? { inner: this.#layerOwner.uid, outer: record.uid } : undefined);
+          const helper = this.#attrs();
+          try {
+            await mountView(paths, record.layers, this.#repo.layersDir, join(this.root, 'empty'), idmapped ? { inner: this.#layerOwner.uid, outer: record.uid } : undefined, helper);
+          } finally {
+            helper?.close();
+          }
           live.mounted = 'overlay';
           live.idmapped = idmapped;
           try {
@@ -221,7 +225,14 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
     await this.#locked(id, async () => {
       const live = this.#liveOf(id);
       if (live.browsing) return this.#endBrowsing(id, live);
-      if (live.mounted === 'overlay') await unmountView(viewPaths(this.#dir(id)));
+      if (live.mounted === 'overlay') {
+        const helper = this.#attrs();
+        try {
+          await unmountView(viewPaths(this.#dir(id)), helper);
+        } finally {
+          helper?.close();
+        }
+      }
       live.mounted = undefined;
       // Fold what running snapshots left in the writable layer into one more layer, so the
       // writable layer stays small and shares nothing with the snapshots' layers.
@@ -561,23 +572,19 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
   #attrs(): OverlayAttrs | undefined {
     if (this.method !== 'overlay') return undefined;
     // Each caller gets a helper started ahead of need: perl takes 6 to 9 ms to answer first, which a
-    // checkpoint would otherwise spend with its sandbox frozen. The next spare starts a little
-    // later, not while this caller's work competes for the CPU.
+    // checkpoint would otherwise spend with its sandbox frozen, and a resume waiting. The next
+    // spare starts once this caller is done, not while its work competes for the CPU.
     const spare = this.#spareAttrs;
     this.#spareAttrs = undefined;
-    clearTimeout(this.#spareTimer);
-    this.#spareTimer = setTimeout(() => {
-      this.#spareAttrs?.close();
+    const handed = spare?.usable ? spare : new OverlayAttrs();
+    if (spare && spare !== handed) spare.close();
+    handed.keepAlive(true);
+    handed.whenClosed(() => {
+      if (this.#spareAttrs || this.#viewsClosed) return;
       this.#spareAttrs = new OverlayAttrs();
       this.#spareAttrs.keepAlive(false);
-    }, SPARE_DELAY_MS);
-    this.#spareTimer.unref();
-    if (spare?.usable) {
-      spare.keepAlive(true);
-      return spare;
-    }
-    spare?.close();
-    return new OverlayAttrs();
+    });
+    return handed;
   }
 
   #liveOf(id: string): Live {

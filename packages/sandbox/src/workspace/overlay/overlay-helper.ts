@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { findExecutable } from '../../probe.js';
 
 const SCRIPT = fileURLToPath(new URL('./overlay-helper.pl', import.meta.url));
+/** Separates the arguments of one batch request (never part of a path or option the store makes). */
+const FIELD_SEPARATOR = '\x1f';
 
 /** System call numbers the script needs, per architecture (the new mount API is shared). */
 const NUMBERS: Readonly<Record<string, string>> = {
@@ -71,6 +73,7 @@ export class OverlayAttrs {
   readonly #waiting: ((line: string) => void)[] = [];
   #buffer = '';
   #failed: Error | undefined;
+  #onClose: (() => void) | undefined;
 
   /** @throws Error when perl is missing */
   constructor() {
@@ -126,6 +129,23 @@ export class OverlayAttrs {
     return this.#do('w', path);
   }
 
+  /** As `mountOverlay`, by this helper (no process to start). @throws Error with the kernel's complaint */
+  async mount(cwd: string, merged: string, options: string, idmap?: LayerIdmap): Promise<void> {
+    const fields = [cwd, merged, options, ...(idmap ? [idmap.layers, idmap.lower, String(idmap.inner), String(idmap.outer)] : [])];
+    await this.#batchCall('m', fields);
+  }
+
+  /** As `unmountAll`, by this helper. */
+  async unmount(paths: readonly string[]): Promise<void> {
+    if (paths.length > 0) await this.#batchCall('u', paths);
+  }
+
+  async #batchCall(op: string, fields: readonly string[]): Promise<void> {
+    if (fields.some((field) => field.includes(FIELD_SEPARATOR))) throw new Error('a field holds the field separator');
+    const answer = await this.#ask(op, fields.join(FIELD_SEPARATOR));
+    if (answer !== 'ok') throw new Error(answer.replace(/^err (helper: )?/, ''));
+  }
+
   /** Whether the helper still answers (it has not exited or failed). */
   get usable(): boolean {
     return this.#failed === undefined;
@@ -146,5 +166,12 @@ export class OverlayAttrs {
   /** Ends the helper process. */
   close(): void {
     this.#child.stdin.end();
+    this.#onClose?.();
+    this.#onClose = undefined;
+  }
+
+  /** Calls `then` once, when `close` is called. */
+  whenClosed(then: () => void): void {
+    this.#onClose = then;
   }
 }

@@ -19,7 +19,7 @@
 import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { layerHex } from '../layers/layer-repository.js';
-import { mountOverlay, unmountAll } from './overlay-helper.js';
+import { mountOverlay, unmountAll, type OverlayAttrs } from './overlay-helper.js';
 
 /** The kernel's limit on lower layers of one overlay. */
 export const MAX_LOWER_LAYERS = 500;
@@ -79,7 +79,7 @@ export function isMountPoint(path: string): boolean {
  * @param emptyDir the lower directory of an empty stack (an overlay needs one)
  * @throws Error when the kernel refuses (the idmapped clone is undone first)
  */
-export async function mountView(paths: ViewPaths, stack: readonly string[], layersDir: string, emptyDir: string, idmap: { inner: number; outer: number } | undefined): Promise<void> {
+export async function mountView(paths: ViewPaths, stack: readonly string[], layersDir: string, emptyDir: string, idmap: { inner: number; outer: number } | undefined, helper?: OverlayAttrs): Promise<void> {
   stack = topmostUnique(stack);
   if (stack.length > MAX_LOWER_LAYERS) throw new Error(`a stack of ${stack.length} layers is deeper than overlayfs allows`);
   mkdirSync(paths.ovl, { recursive: true, mode: 0o700 });
@@ -104,14 +104,16 @@ export async function mountView(paths: ViewPaths, stack: readonly string[], laye
   const options = `lowerdir=${names.join(':')},upperdir=${paths.rw},workdir=${paths.work},redirect_dir=off,metacopy=off,index=off,xino=off`;
   if (options.length > MAX_OPTIONS) throw new Error('the overlay options are too long for the kernel');
   try {
-    await mountOverlay(paths.links, paths.merged, options, idmap ? { layers: layersDir, lower: paths.lower, ...idmap } : undefined);
+    const clone = idmap ? { layers: layersDir, lower: paths.lower, ...idmap } : undefined;
+    await (helper ? helper.mount(paths.links, paths.merged, options, clone) : mountOverlay(paths.links, paths.merged, options, clone));
   } catch (err) {
-    await unmountAll([paths.merged, paths.lower]).catch(() => {});
+    await unmountView(paths, helper).catch(() => {});
     throw err;
   }
 }
 
-/** Unmounts the view (and the idmapped clone), whatever of it is mounted. */
-export function unmountView(paths: ViewPaths): Promise<void> {
-  return unmountAll([paths.merged, paths.lower]);
+/** Unmounts the view (and the idmapped clone), whatever of it is mounted; by `helper` when given. */
+export function unmountView(paths: ViewPaths, helper?: OverlayAttrs): Promise<void> {
+  const both = [paths.merged, paths.lower];
+  return helper ? helper.unmount(both) : unmountAll(both);
 }
