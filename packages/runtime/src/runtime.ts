@@ -13,7 +13,7 @@ import {
   type ProviderTable,
   type ToolExecutor,
 } from '@longhand/harness';
-import type { Store } from '@longhand/store';
+import type { Lease, Store } from '@longhand/store';
 import { Agents } from './agents/agents.js';
 import { Branching } from './branching/branching.js';
 import { Checkpoints, type FrozenWorkspace } from './branching/checkpoints.js';
@@ -24,16 +24,23 @@ import { Auth } from './auth/auth.js';
 import { Environments } from './environments/environments.js';
 import { FsBlobStore } from './files/blob-store.js';
 import { Files } from './files/files.js';
+import { ObjectBlobStore } from './files/object-blob-store.js';
 import { Hands, type HandsConfig } from './hands/hands.js';
 import { BUILTIN_TOOL_NAMES, SandboxTools } from './hands/sandbox-tools.js';
 import { WorkspaceBrowser } from './hands/workspace-browser.js';
 import { NO_TOOLS } from './no-tools.js';
 import { PreviewHub } from './previews.js';
+import type { ObjectStore } from './objects/object-store.js';
+import { openObjectStore } from './objects/open-object-store.js';
+import { RoamingWorkspaces } from './roaming/roaming-workspaces.js';
 import { reportingFencedAppends } from './scheduler/fenced-log.js';
 import { Scheduler, type SchedulerOptions, type SessionRunner } from './scheduler/scheduler.js';
 import type { Waker } from './scheduler/waker.js';
 import { SessionEvents } from './sessions/events.js';
 import { Sessions } from './sessions/sessions.js';
+
+/** How often a worker looks for layer objects to delete (jittered by ±20%). */
+const OBJECT_GC_INTERVAL_MS = 30 * 60_000;
 
 export interface RuntimeConfig {
   /** Where the embedded database and file bytes live. */
@@ -47,6 +54,12 @@ export interface RuntimeConfig {
   adminKey?: string | undefined;
   /** `api` serves requests only; `worker` runs sessions only; `all` does both. */
   role?: 'api' | 'worker' | 'all';
+  /**
+   * Where layers of sessions' workspaces and uploaded files' bytes live for every process to
+   * reach (`s3://bucket/prefix?…`, `file:///shared/dir`, or an adapter). Without it everything
+   * stays in `dataDir`, which then must be shared by every process of a multi-process deployment.
+   */
+  objectStore?: string | ObjectStore | undefined;
   /** Largest file upload in bytes. */
   maxFileBytes?: number;
   /** Use this store instead of opening one (tests). It is closed with the runtime. */
@@ -114,30 +127,49 @@ export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
   }
   if (unlock) await store.sessions.breakLeases();
   let scheduler: Scheduler | undefined;
+  let collector: NodeJS.Timeout | undefined;
   // Wakes reach the scheduler once it exists; before that (and in API-only processes) the
   // wake mark in the database is enough: a worker's poll finds the session.
   const waker: Waker = { wake: (sessionId) => scheduler?.wake(sessionId) };
   const auth = new Auth(store, config.adminKey);
   const agents = new Agents(store);
   const environments = new Environments(store);
-  const files = new Files(store, new FsBlobStore(join(config.dataDir, 'files')), config.maxFileBytes ?? 512 * 1024 * 1024);
+  let objects: ObjectStore | undefined;
+  try {
+    objects = typeof config.objectStore === 'string' ? openObjectStore(config.objectStore) : config.objectStore;
+  } catch (error) {
+    await store.close();
+    unlock?.();
+    throw error;
+  }
+  const blobs = objects ? new ObjectBlobStore(objects) : new FsBlobStore(join(config.dataDir, 'files'));
+  const files = new Files(store, blobs, config.maxFileBytes ?? 512 * 1024 * 1024);
   const prices = config.prices ?? DEFAULT_PRICES;
   const log = config.log ?? (() => undefined);
   let hands: Hands | undefined;
-  const checkpoints = new Checkpoints(store, () => hands);
+  // With an object store, sessions' files follow them from worker to worker (roaming/).
+  const roaming = objects
+    ? new RoamingWorkspaces({ store, objects, hands: () => hands, markersDir: join(config.dataDir, 'roaming'), leaseMs: config.scheduler?.leaseMs ?? 10_000, log })
+    : undefined;
+  const checkpoints = new Checkpoints(store, () => hands, roaming);
   const events = new SessionEvents(store, files, waker, async (caller, id) => (await environments.find(caller, id))?.config.type);
   const sessions = new Sessions(store, agents, environments, files, events, waker, (modelId) => priceOf(prices, modelId) !== undefined, async (id) => {
     await checkpoints.deleteOf(id);
+    await roaming?.forget(id);
     if (!hands) return;
     await hands.destroy(id);
     await hands.collect(await checkpoints.referencedLayers()).catch((error: unknown) => log(`garbage collection failed: ${(error as Error).message}`));
   });
-  const branching = new Branching(store, sessions, files, checkpoints, () => hands, waker);
-  const archives = new SessionArchives(store, files, environments, checkpoints, () => hands, tmpdir());
+  const branching = new Branching(store, sessions, files, checkpoints, () => hands, waker, roaming);
+  const archives = new SessionArchives(store, files, environments, checkpoints, () => hands, tmpdir(), roaming);
   const previews = new PreviewHub(store.previews);
   if (role !== 'api' && !config.tools && !config.runner) {
     try {
       hands = await Hands.create(config.hands ?? {}, config.dataDir, store, files, log);
+      if (hands && roaming) {
+        hands.beforeFiles = (id, use) => (use === 'run' ? roaming.open(id) : roaming.prepareBrowse(id));
+        hands.baseLayerTransport = { ship: (layers) => roaming.ship(layers), fetch: (layers) => roaming.shipping.fetchMissing(layers) };
+      }
     } catch (error) {
       await store.close();
       unlock?.();
@@ -163,6 +195,7 @@ export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
     workspaces: hands ? new WorkspaceBrowser((id) => hands!.browse(id)) : undefined,
     config,
     async close(options) {
+      if (collector) clearInterval(collector);
       await scheduler?.stop(options);
       await hands?.close();
       await store.close();
@@ -178,8 +211,21 @@ export async function createRuntime(config: RuntimeConfig): Promise<Runtime> {
       // With many processes, a session's sandbox runs only where its lease is held: stopped when
       // the lease ends, so the next holder never shares a live workspace with this process.
       ...(store.dialect === 'postgres' && hands ? { onLeaseEnd: (id: string) => hands!.manager.close(id) } : {}),
+      // With an object store, the lease also decides where the files are: claimed as it starts,
+      // saved (frozen, uploaded, recorded under its token) as it ends.
+      ...(roaming ? { onLeaseStart: (id: string, lease: Lease) => roaming.leaseStarted(id, lease), onLeaseEnd: (id: string, lease: Lease) => roaming.leaseEnding(id, lease) } : {}),
     });
     scheduler.start();
+    if (roaming && hands) {
+      // Layer objects nothing names any more go after a grace period; any worker may collect.
+      collector = setInterval(() => {
+        void roaming
+          .collect(async () => new Set([...(await checkpoints.referencedLayers()), ...(await hands!.baseLayers())]))
+          .then((result) => result.removed > 0 && log(`object store: deleted ${result.removed} unreferenced layer(s)`))
+          .catch((error: unknown) => log(`object store garbage collection failed: ${(error as Error).message}`));
+      }, OBJECT_GC_INTERVAL_MS * (0.8 + Math.random() * 0.4));
+      collector.unref();
+    }
   }
   return runtime;
 }

@@ -105,6 +105,35 @@ describe('the scheduler', () => {
     await until(async () => (await store.sessions.acquireLease(id, 'someone-else', 1000)) !== undefined);
   });
 
+  it('tells the lease’s start and end with the lease itself, and runs nothing when the start hook refuses', async () => {
+    const { store, wakes } = await open();
+    const { runner, runs } = consuming(store);
+    const seen: string[] = [];
+    let refuse = true;
+    start(store, runner, {
+      onLeaseStart: async (_sessionId, lease) => {
+        seen.push(`start ${lease.token}`);
+        if (refuse) throw new Error('the workspace stack is claimed by a newer lease');
+      },
+      onLeaseEnd: async (_sessionId, lease) => {
+        seen.push(`end ${lease.token}`);
+      },
+    });
+    const id = await withInput(store);
+    wakes.fire(id);
+    await until(() => seen.length >= 2 && seen.length % 2 === 0);
+    expect(runs).toEqual([]);
+    // The input still waits, and the lease was given back.
+    expect((await store.sessions.get(id))!.wakeSeq).toBeGreaterThan(0);
+    refuse = false;
+    await until(async () => {
+      wakes.fire(id);
+      return runs.length === 1 && (await store.sessions.get(id))!.wakeSeq === 0;
+    });
+    await until(() => seen.at(-1)?.startsWith('end') === true);
+    for (let i = 0; i < seen.length; i += 2) expect(seen[i + 1]).toBe(seen[i]!.replace('start', 'end'));
+  });
+
   it('takes a session up again when input arrived just as it was giving the lease back', async () => {
     const { store, wakes } = await open();
     let hooked = 0;

@@ -31,6 +31,7 @@ export type {
   NetworkPolicy,
   NetworkPolicyOptions,
   NetworkingConfig,
+  OperatorOrigin,
   EgressDecision,
   GuardedFetchOptions,
   GuardedFetchResponse,

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createRuntime, describeDatabase, type Runtime } from '@longhand/runtime';
+import { createRuntime, describeDatabase, openObjectStore, parsePackageMirrors, splitMirrorList, type Runtime } from '@longhand/runtime';
 import { createApp, listen } from '@longhand/server';
 import { commonOptions, portOf } from '../config.js';
 import { readConfigFile } from '../config-file.js';
@@ -12,6 +12,10 @@ const HELP = `longhand serve: run the Longhand API server and the workers that r
   --data-dir <dir>      where data lives (LONGHAND_DATA_DIR, default ./.longhand)
   --database-url <url>  PostgreSQL instead of the embedded SQLite database (DATABASE_URL);
                         any number of processes may then share it
+  --object-store <url>  where workspace layers and file bytes live for every process to reach:
+                        s3://bucket/prefix[?endpoint=…&region=…&path_style=true] or file:///dir
+                        (LONGHAND_OBJECT_STORE; credentials from AWS_ACCESS_KEY_ID and
+                        AWS_SECRET_ACCESS_KEY; default: all in the data directory)
   --role <role>         api (serve HTTP), worker (run sessions) or all (LONGHAND_ROLE, default all)
   --sandbox <kind>      where built-in tools run: bubblewrap, unsandboxed or none
                         (LONGHAND_SANDBOX, default bubblewrap; none offers agents no built-in tools)
@@ -22,6 +26,10 @@ const HELP = `longhand serve: run the Longhand API server and the workers that r
   --drain-ms <n>        on SIGTERM, how long running sessions may take to finish before they
                         are handed back (LONGHAND_DRAIN_MS, default 25000)
   --config <file>       models, prices and harness settings (LONGHAND_CONFIG; see docs/configuration.md)
+  --package-mirror <manager>=<url>
+                        an internal mirror environments' packages are installed from, such as
+                        npm=http://10.0.0.5:4873/ or apt="deb http://10.0.0.5/debian bookworm main";
+                        repeat for each manager (LONGHAND_PACKAGE_MIRRORS, entries separated by ";")
 `;
 
 function log(message: string): void {
@@ -41,6 +49,7 @@ export async function serve(argv: string[]): Promise<number> {
       host: { type: 'string' },
       'data-dir': { type: 'string' },
       'database-url': { type: 'string' },
+      'object-store': { type: 'string' },
       role: { type: 'string' },
       sandbox: { type: 'string' },
       'lease-ms': { type: 'string' },
@@ -48,6 +57,7 @@ export async function serve(argv: string[]): Promise<number> {
       concurrency: { type: 'string' },
       'drain-ms': { type: 'string' },
       config: { type: 'string' },
+      'package-mirror': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -57,6 +67,7 @@ export async function serve(argv: string[]): Promise<number> {
   }
   const common = commonOptions(values);
   const databaseUrl = databaseUrlOf(values['database-url']);
+  const objectStore = (values['object-store'] ?? process.env.LONGHAND_OBJECT_STORE) || undefined;
   const role = choiceOf('--role', values.role ?? process.env.LONGHAND_ROLE, ['api', 'worker', 'all'] as const, 'all');
   const sandbox = choiceOf('--sandbox', values.sandbox ?? process.env.LONGHAND_SANDBOX, ['bubblewrap', 'unsandboxed', 'none'] as const, 'bubblewrap');
   const scheduler = {
@@ -67,16 +78,19 @@ export async function serve(argv: string[]): Promise<number> {
   const drainMs = countOf('--drain-ms', values['drain-ms'] ?? process.env.LONGHAND_DRAIN_MS, 25_000, 0);
   const port = portOf(values.port ?? process.env.LONGHAND_PORT, 4680);
   const host = values.host ?? process.env.LONGHAND_HOST ?? '127.0.0.1';
+  const mirrorEntries = values['package-mirror'] ?? splitMirrorList(process.env.LONGHAND_PACKAGE_MIRRORS);
+  const packages = { mirrors: parsePackageMirrors(mirrorEntries) };
 
   const configPath = values.config ?? process.env.LONGHAND_CONFIG;
   const file = configPath ? readConfigFile(configPath) : {};
   const runtime: Runtime = await createRuntime({
     dataDir: common.dataDir,
     databaseUrl,
+    objectStore,
     adminKey: common.adminKey,
     role,
     log,
-    hands: { sandbox },
+    hands: { sandbox, packages },
     scheduler,
     ...(file.models ? { models: file.models } : {}),
     ...(file.prices ? { prices: file.prices } : {}),
@@ -91,6 +105,7 @@ export async function serve(argv: string[]): Promise<number> {
 
   const database = describeDatabase({ dataDir: common.dataDir, databaseUrl });
   const lines = [`Longhand is running (role: ${role}, pid: ${process.pid}, data: ${common.dataDir}, database: ${database})`];
+  if (objectStore) lines.push(`  Objects: ${objectStoreDescription(objectStore)}`);
   if (runtime.scheduler) lines.push(`  Worker:  ${runtime.scheduler.holder} (lease ${scheduler.leaseMs} ms, up to ${scheduler.concurrency} sessions, sandbox: ${sandbox})`);
   if (server) lines.push(`  API:     ${server.url}`);
   if (firstKey) {
@@ -119,4 +134,13 @@ export async function serve(argv: string[]): Promise<number> {
   await runtime.close({ drain: true, timeoutMs: drainMs });
   log('stopped');
   return 0;
+}
+
+/** A printable name of the object store (never its credentials). */
+function objectStoreDescription(url: string): string {
+  try {
+    return openObjectStore(url).description;
+  } catch {
+    return url;
+  }
 }

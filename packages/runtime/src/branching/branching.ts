@@ -3,6 +3,7 @@ import type { Store } from '@longhand/store';
 import type { Caller } from '../caller.js';
 import type { Files } from '../files/files.js';
 import type { Hands } from '../hands/hands.js';
+import type { RoamingWorkspaces } from '../roaming/roaming-workspaces.js';
 import type { Waker } from '../scheduler/waker.js';
 import type { Sessions } from '../sessions/sessions.js';
 import { Checkpoints, forkedSession, type StoredCheckpoint } from './checkpoints.js';
@@ -23,6 +24,8 @@ export class Branching {
     readonly checkpoints: Checkpoints,
     private readonly hands: () => Hands | undefined,
     private readonly waker: Waker,
+    /** Set when workspaces roam between workers: forks and restores then only record a stack. */
+    private readonly roaming?: RoamingWorkspaces,
   ) {}
 
   /** Checkpoints a session now, on request. */
@@ -45,7 +48,8 @@ export class Branching {
     );
     await this.store.sessions.create(caller.workspaceId, session, { parentSessionId: parent.id });
     await this.store.events.copyPrefix(parent.id, session.id, stored.checkpoint.seq);
-    await this.hands()?.fork(stored.layers, parent.id, session.id);
+    if (this.roaming) await this.roaming.fork(stored.layers, parent.id, session.id, caller.workspaceId);
+    else await this.hands()?.fork(stored.layers, parent.id, session.id);
     await this.checkpoints.take(session.id, 'fork');
     await this.continueIfMidTurn(session.id, stored);
     return this.sessions.retrieve(caller, session.id);
@@ -60,7 +64,8 @@ export class Branching {
     }
     if (record.wakeSeq > 0) throw new LonghandError('session_busy', `session ${sessionId} has input it has not taken up yet; restore once it is idle`);
     const stored = await this.checkpoints.find(caller, sessionId, params.checkpoint_id);
-    await this.hands()?.restore(sessionId, stored.layers);
+    if (this.roaming) await this.roaming.restore(sessionId, stored.layers);
+    else await this.hands()?.restore(sessionId, stored.layers);
     await this.store.events.append(sessionId, [
       { body: { type: 'session.restored', checkpoint_id: stored.checkpoint.id, restored_to_seq: stored.checkpoint.seq } },
     ]);

@@ -13,6 +13,7 @@ import {
 import type { Store } from '@longhand/store';
 import type { Caller } from '../caller.js';
 import type { Hands } from '../hands/hands.js';
+import type { RoamingWorkspaces } from '../roaming/roaming-workspaces.js';
 import { DEFAULT_PAGE_SIZE } from '../paging.js';
 
 export const CHECKPOINT = 'checkpoint';
@@ -36,6 +37,8 @@ export class Checkpoints {
   constructor(
     private readonly store: Store,
     private readonly hands: () => Hands | undefined,
+    /** Set when workspaces roam between workers through the object store. */
+    private readonly roaming?: RoamingWorkspaces,
   ) {}
 
   /**
@@ -57,6 +60,7 @@ export class Checkpoints {
 
   /** The first step of a checkpoint: the workspace frozen into layers (nothing is recorded yet). */
   async freeze(sessionId: string): Promise<FrozenWorkspace> {
+    if (this.roaming) return this.roaming.freeze(sessionId);
     const hands = this.hands();
     return hands ? hands.checkpoint(sessionId) : { snapshot: { layers: [] }, addedBytes: 0 };
   }
@@ -74,7 +78,7 @@ export class Checkpoints {
       seq,
       event_id: at?.event.id ?? null,
       trigger,
-      size_bytes: hands ? await hands.layerBytes(frozen.snapshot.layers) : 0,
+      size_bytes: this.roaming ? await this.roaming.layerBytes(frozen.snapshot.layers) : hands ? await hands.layerBytes(frozen.snapshot.layers) : 0,
       added_bytes: frozen.addedBytes,
       created_at: isoNow(),
     };

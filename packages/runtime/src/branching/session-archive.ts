@@ -11,6 +11,7 @@ import type { Caller } from '../caller.js';
 import type { Environments } from '../environments/environments.js';
 import type { Files } from '../files/files.js';
 import type { Hands } from '../hands/hands.js';
+import type { RoamingWorkspaces } from '../roaming/roaming-workspaces.js';
 import { ARCHIVE_FORMAT, ArchiveManifest, EVENTS_ENTRY, FILE_ENTRY, LAYER_ENTRY, MANIFEST_ENTRY, type ArchiveManifestT } from './archive-manifest.js';
 import { CHECKPOINT, type Checkpoints, type StoredCheckpoint } from './checkpoints.js';
 import { END_OF_ARCHIVE, fileHeader, padding, readTar } from './ustar.js';
@@ -43,6 +44,8 @@ export class SessionArchives {
     private readonly checkpoints: Checkpoints,
     private readonly hands: () => Hands | undefined,
     private readonly scratch: string,
+    /** Set when workspaces roam between workers: layers are read from and stored in the object store. */
+    private readonly roaming?: RoamingWorkspaces,
   ) {}
 
   /**
@@ -74,9 +77,9 @@ export class SessionArchives {
     const layers: Array<{ id: string; bytes: number; path: string }> = [];
     try {
       for (const id of layerIds) {
-        if (!hands) throw new LonghandError('unavailable', 'this process has no sandboxes, so it cannot read workspace layers');
+        if (!hands && !this.roaming) throw new LonghandError('unavailable', 'this process has no sandboxes, so it cannot read workspace layers');
         const path = join(dir, `${id.replace(':', '-')}.tar`);
-        await pipeline(await hands.exportLayer(id), createWriteStream(path));
+        await pipeline(this.roaming ? await this.roaming.exportLayer(id) : await hands!.exportLayer(id), createWriteStream(path));
         layers.push({ id, bytes: (await stat(path)).size, path });
       }
     } catch (error) {
@@ -188,6 +191,8 @@ export class SessionArchives {
     const resources = original.resources.map((r) => (r.type === 'file' ? { ...r, file_id: fileIds.get(r.file_id) ?? r.file_id } : r));
     await this.store.sessions.update(session.id, { resources });
     await this.store.events.load(session.id, events);
+    // Layers are in the object store (and claimed) before any record names them.
+    await this.roaming?.ship(manifest.layers.map((layer) => layer.id));
     for (const stored of manifest.checkpoints) {
       const checkpoint = { ...(stored.checkpoint as unknown as StoredCheckpoint['checkpoint']), id: newId('checkpoint'), session_id: session.id };
       await this.store.documents.insert<StoredCheckpoint>({
@@ -196,7 +201,8 @@ export class SessionArchives {
       });
     }
     const latest = manifest.checkpoints[manifest.checkpoints.length - 1];
-    if (latest) await this.hands()?.fork(latest.layers, undefined, session.id);
+    if (latest && this.roaming) await this.roaming.fork(latest.layers, undefined, session.id, caller.workspaceId);
+    else if (latest) await this.hands()?.fork(latest.layers, undefined, session.id);
     return session.id;
   }
 }

@@ -18,9 +18,9 @@ import type { Store } from '@longhand/store';
 import { patchMetadata } from '../agents/agents.js';
 import type { Caller } from '../caller.js';
 import { pageDocuments, type DocumentPageQuery } from '../paging.js';
+import { PACKAGE_MANAGERS as MANAGERS, packageSpecifierProblem } from './package-specifiers.js';
 
 const KIND = 'environment';
-const MANAGERS = ['apt', 'cargo', 'gem', 'go', 'npm', 'pip'] as const;
 
 function networking(params: NetworkingParamsT | null | undefined, stored?: Networking): Networking {
   if (params === undefined) return stored ?? { type: 'unrestricted' };
@@ -42,6 +42,11 @@ function packages(params: PackagesParamsT | null | undefined, stored?: Packages)
   const out: Packages = { type: 'packages', apt: [], cargo: [], gem: [], go: [], npm: [], pip: [] };
   for (const manager of MANAGERS) {
     const value = params?.[manager];
+    // Only what the request sends is checked: lists stored before these rules keep loading.
+    value?.forEach((name, index) => {
+      const problem = packageSpecifierProblem(manager, name);
+      if (problem) throw invalidRequest(`config.packages.${manager}[${index}] ${JSON.stringify(name)} ${problem}`);
+    });
     out[manager] = value === undefined && params !== null ? (stored?.[manager] ?? []) : (value ?? []);
   }
   return out;

@@ -22,6 +22,9 @@ import type { Fetcher } from '@longhand/tools';
 import type { Store } from '@longhand/store';
 import type { Files } from '../files/files.js';
 import { EgressProxies, policyFor } from './egress.js';
+import type { BaseLayerTransport, EnvironmentBases } from './packages/environment-bases.js';
+import { environmentBases, sandboxHome, type PackagesConfig } from './packages/hands-bases.js';
+import { installedPackagesEnv } from './packages/install-env.js';
 import { Uploads } from './uploads.js';
 
 export interface HandsConfig {
@@ -40,6 +43,11 @@ export interface HandsConfig {
    * checkpoint fails with 409; the files themselves are kept.
    */
   maxCheckpointBytes?: number;
+  /**
+   * How environments' `packages` are installed into their base layers: operator mirrors, time
+   * limits (see docs/decisions/2026-11-23-environment-base-layers.md).
+   */
+  packages?: PackagesConfig;
 }
 
 /**
@@ -50,6 +58,13 @@ export interface HandsConfig {
 export class Hands {
   private readonly uploads: Uploads;
   private readonly proxies: EgressProxies;
+  /**
+   * Runs before a session's files are used on this machine: to run its sandbox, or to browse
+   * them. Set by the runtime when workspaces roam between workers (their layers are fetched first).
+   */
+  beforeFiles: ((sessionId: string, use: 'run' | 'browse') => Promise<void>) | undefined;
+  /** Environments' packages, installed once into base layers new sessions start from. */
+  private readonly bases: EnvironmentBases;
 
   private get snapshots(): SnapshotStore {
     return this.workspaces;
@@ -64,9 +79,11 @@ export class Hands {
     files: Files,
     idleMs: number,
     private readonly log: (message: string) => void,
+    packages?: PackagesConfig,
   ) {
     this.uploads = new Uploads(files, (id) => this.sessionDir(id));
     this.proxies = new EgressProxies((id) => this.sessionDir(id), manager, idleMs, log);
+    this.bases = environmentBases({ kind, store, manager, workspaces, proxies: this.proxies, destroy: (id) => this.destroy(id), log }, packages);
   }
 
   /**
@@ -105,18 +122,22 @@ export class Hands {
       });
     }
     const manager = new SandboxManager({ provider, idleTimeoutMs: idleMs });
-    return new Hands(choice, manager, workspaces, root, store, files, idleMs, log);
+    return new Hands(choice, manager, workspaces, root, store, files, idleMs, log, config.packages);
   }
 
   /** The session's running sandbox, with its network and files in place. */
   async sandbox(sessionId: string): Promise<Sandbox> {
+    await this.beforeFiles?.(sessionId, 'run');
     const record = await this.store.sessions.get(sessionId);
     if (!record) throw new Error(`session ${sessionId} no longer exists`);
     const caller = { workspaceId: record.workspaceId, keyId: null, admin: true };
     const environment = await this.environment(record.session.environment_id);
+    // Before anything creates the session's storage: a new session starts from its environment's base.
+    await this.bases.prepare(sessionId, record.session.environment_id);
     const proxySocketPath = await this.proxies.ensure(sessionId, policyFor(environment, record.session.agent));
     const uploadsDir = await this.uploads.hostDir(caller, record.session);
-    const sandbox = await this.manager.acquire(sessionId, { proxySocketPath, uploadsDir });
+    const env = installedPackagesEnv(sandboxHome(this, sessionId));
+    const sandbox = await this.manager.acquire(sessionId, { proxySocketPath, uploadsDir, env });
     await this.uploads.placeOthers(caller, record.session, sandbox);
     return sandbox;
   }
@@ -135,6 +156,7 @@ export class Hands {
   /** Freezes the session's files into a snapshot (its sandbox may keep running). */
   /** @throws LonghandError 409 when what changed is more than one checkpoint may hold */
   async checkpoint(sessionId: string): Promise<{ snapshot: { layers: string[] }; addedBytes: number }> {
+    await this.prepareFiles(sessionId);
     try {
       return await this.manager.checkpoint(sessionId);
     } catch (error) {
@@ -179,9 +201,22 @@ export class Hands {
     await this.manager.restore(sessionId, { layers });
   }
 
-  /** Deletes every layer no checkpoint and no live sandbox needs. */
-  collect(keep: ReadonlySet<string>): Promise<{ removedLayers: number; freedBytes: number }> {
-    return this.snapshots.collect(keep);
+  /**
+   * Makes environment bases roam with sessions' files (an object store): their layers are
+   * shipped when built and fetched by whichever worker forks a session from them.
+   */
+  set baseLayerTransport(transport: BaseLayerTransport | undefined) {
+    this.bases.transport = transport;
+  }
+
+  /** Layers of every recorded environment base (kept by every garbage collection). */
+  baseLayers(): Promise<Set<string>> {
+    return this.bases.referencedLayers();
+  }
+
+  /** Deletes every layer no checkpoint, no recorded environment base and no live sandbox needs. */
+  async collect(keep: ReadonlySet<string>): Promise<{ removedLayers: number; freedBytes: number }> {
+    return this.snapshots.collect(new Set([...keep, ...(await this.bases.referencedLayers())]));
   }
 
   /** Stops the session's sandbox and deletes its files for good (the session was deleted). */
@@ -193,8 +228,17 @@ export class Hands {
   }
 
   /** The session's files to read (never starting its sandbox); see `OverlayWorkspaceStore.browse`. */
-  browse(sessionId: string): Promise<WorkspaceMount> {
+  async browse(sessionId: string): Promise<WorkspaceMount> {
+    await this.beforeFiles?.(sessionId, 'browse');
+    await this.prepareFiles(sessionId);
     return this.workspaces.browse(sessionId);
+  }
+
+  /** Gives a session without files its environment's base (see `EnvironmentBases.prepare`). */
+  private async prepareFiles(sessionId: string): Promise<void> {
+    if (this.workspaces.hasStorage(sessionId)) return;
+    const record = await this.store.sessions.get(sessionId);
+    if (record) await this.bases.prepare(sessionId, record.session.environment_id);
   }
 
   async close(): Promise<void> {
@@ -203,7 +247,17 @@ export class Hands {
     await this.workspaces.closeViews();
   }
 
-  private sessionDir(sessionId: string): string {
+  /** Whether the session's file resources were written into its files (on this machine). */
+  filesPlaced(sessionId: string): Promise<boolean> {
+    return this.uploads.isPlaced(sessionId);
+  }
+
+  /** Notes that the session's files already hold its file resources (they came with its layers). */
+  markFilesPlaced(sessionId: string): Promise<void> {
+    return this.uploads.markPlaced(sessionId);
+  }
+
+    private sessionDir(sessionId: string): string {
     return join(this.root, 'sessions', sessionId);
   }
 

@@ -49,6 +49,17 @@ export class Uploads {
     await writeFile(marker, '');
   }
 
+  /** Whether `placeOthers` has run for the session on this machine. */
+  isPlaced(sessionId: string): Promise<boolean> {
+    return exists(join(this.dir(sessionId), 'placed.done'));
+  }
+
+  /** Records that the session's files hold its file resources already (they came in its layers). */
+  async markPlaced(sessionId: string): Promise<void> {
+    await mkdir(this.dir(sessionId), { recursive: true });
+    await writeFile(join(this.dir(sessionId), 'placed.done'), '');
+  }
+
   /** Gives a fork the parent's uploads (the files are the same; markers say they are in place). */
   async copy(parentId: string, childId: string): Promise<void> {
     const from = this.dir(parentId);

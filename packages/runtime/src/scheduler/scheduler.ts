@@ -32,7 +32,13 @@ export interface SchedulerOptions {
    * lost), before the lease is released: where many processes share the database, this is where
    * the session's sandbox is stopped, so it runs only on the process that holds the lease.
    */
-  onLeaseEnd?: (sessionId: string) => Promise<void>;
+  onLeaseEnd?: (sessionId: string, lease: Lease) => Promise<void>;
+  /**
+   * Called when this process has taken a session's lease, before it runs anything: where
+   * workspaces roam between workers, this claims the session's recorded files with the lease's
+   * token. When it throws, the session is not run and the lease is given back.
+   */
+  onLeaseStart?: (sessionId: string, lease: Lease) => Promise<void>;
   log?: (message: string) => void;
 }
 
@@ -187,7 +193,13 @@ export class Scheduler implements Waker {
     let seen = 0;
     let handoff = false;
     let left = 0;
+    let started = true;
     try {
+      await this.options.onLeaseStart?.(sessionId, lease).catch((error: unknown) => {
+        started = false;
+        this.options.log?.(`session ${sessionId}: not run: ${(error as Error).message}`);
+      });
+      if (!started) return false;
       let before = (await this.store.sessions.get(sessionId))?.wakeSeq ?? 0;
       seen = before;
       do {
@@ -202,7 +214,7 @@ export class Scheduler implements Waker {
         seen = after;
       } while (entry.again && !entry.controller.signal.aborted && !this.stopping);
     } finally {
-      await this.options.onLeaseEnd?.(sessionId).catch((error: unknown) => this.options.log?.(`session ${sessionId}: ${(error as Error).message}`));
+      await this.options.onLeaseEnd?.(sessionId, lease).catch((error: unknown) => this.options.log?.(`session ${sessionId}: ${(error as Error).message}`));
       clearInterval(renew);
       handoff = this.stopping || entry.controller.signal.aborted;
       left = await this.store.sessions.releaseLease(lease, { handoff }).catch(() => 0);

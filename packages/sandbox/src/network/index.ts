@@ -17,7 +17,7 @@ export { PACKAGE_REGISTRY_HOSTS, packageRegistryHosts } from './package-registri
 export { connectPinned } from './pinned-connect.js';
 export type { ConnectOptions } from './pinned-connect.js';
 export { createNetworkPolicy } from './policy.js';
-export type { EgressDecision, EgressHost, HostDecision, NetworkingConfig, NetworkPolicy, NetworkPolicyOptions } from './policy.js';
+export type { EgressDecision, EgressHost, HostDecision, NetworkingConfig, NetworkPolicy, NetworkPolicyOptions, OperatorOrigin } from './policy.js';
 export { METADATA_HOST_NAMES, reservedNameReason } from './reserved-names.js';
 export { resolveEgress, systemResolver } from './resolve.js';
 export type { EgressTarget, ResolveOptions, Resolver } from './resolve.js';

@@ -37,6 +37,19 @@ export interface NetworkPolicyOptions {
   readonly mcpServerHosts?: readonly string[];
   /** Ports any allowed host may be reached on; `'any'` for all. Defaults to `[80, 443]`. */
   readonly ports?: readonly number[] | 'any';
+  /**
+   * Origins the operator configured for the server's own use (package mirrors on an internal
+   * network): reachable by their exact host and port even at a loopback or private address, which
+   * every other destination may never be. Only for sandboxes the server runs for itself (an
+   * environment's package build), never from anything an API user controls.
+   */
+  readonly operatorOrigins?: readonly OperatorOrigin[];
+}
+
+/** One operator-configured origin: a host (name or IP literal) and a port, both exact. */
+export interface OperatorOrigin {
+  readonly host: string;
+  readonly port: number;
 }
 
 /** A yes or no with the sentence that explains it (for logs and for the agent). */
@@ -65,8 +78,11 @@ export interface NetworkPolicy {
    * @example policy.checkHost('0x7f.1', 80) // { allowed: false, reason: '0x7f.1 means 127.0.0.1, …loopback…' }
    */
   checkHost(host: string, port: number): HostDecision;
-  /** Decides on one address a name resolved to; every resolved address must pass. */
-  checkAddress(name: string, address: IpAddress): EgressDecision;
+  /**
+   * Decides on one address a name resolved to; every resolved address must pass. `port` lets an
+   * operator origin's name resolve to a private address.
+   */
+  checkAddress(name: string, address: IpAddress, port?: number): EgressDecision;
 }
 
 interface HostRule {
@@ -99,11 +115,14 @@ export function createNetworkPolicy(options: NetworkPolicyOptions): NetworkPolic
   }
   const portAllowed = (port: number): boolean => ports === 'any' || ports.includes(port);
   const portList = ports === 'any' ? 'any' : ports.join(', ');
+  const operator = new Set((options.operatorOrigins ?? []).map(operatorKey));
 
   return {
     type: networking.type,
     checkHost(rawHost, port) {
       if (!Number.isInteger(port) || port < 1 || port > 65535) return deny(`port ${port} is not a valid port`);
+      const own = operatorTarget(rawHost, port, operator);
+      if (own) return { allowed: true, reason: `${own.host}:${port} is an origin the operator configured (a package mirror)`, target: own };
       const target = checkHostName(rawHost);
       if (!target.allowed) return target;
       const { host } = target.target;
@@ -119,13 +138,32 @@ export function createNetworkPolicy(options: NetworkPolicyOptions): NetworkPolic
       if (!rule) return deny(`port ${port} of ${host} is not allowed (allowed ports: ${portList})`);
       return { allowed: true, reason: `${host}:${port} is allowed by ${rule.entry} (${rule.source})`, target: target.target };
     },
-    checkAddress(name, address) {
+    checkAddress(name, address, port) {
       if (address.zone !== undefined) return deny(`${name} resolves to a scoped address (zone ${address.zone})`);
+      if (port !== undefined && operator.has(`${name}|${port}`)) return { allowed: true, reason: `${name}:${port} is an origin the operator configured` };
       const cls = classifyAddress(address);
       if (cls.category === 'public') return { allowed: true, reason: `${name} resolves to ${formatIp(address)}, which is public` };
       return deny(`${name} resolves to ${formatIp(address)}, which is ${explainAddressClass(cls)}; such addresses are never reachable from a sandbox`);
     },
   };
+}
+
+/** `host|port` of an operator origin, the host canonical as `checkHost` sees it. */
+function operatorKey(origin: OperatorOrigin): string {
+  const parsed = parseHost(/[^\x00-\x7f]/.test(origin.host) ? domainToASCII(origin.host) : origin.host);
+  if (parsed.kind === 'invalid') throw new EgressError('invalid_policy', `operator origin ${JSON.stringify(origin.host)} ${parsed.reason}`);
+  if (!Number.isInteger(origin.port) || origin.port < 1 || origin.port > 65535) throw new EgressError('invalid_policy', `operator origin ${origin.host} has an invalid port`);
+  return `${parsed.kind === 'ip' ? formatIp(parsed.address) : parsed.name}|${origin.port}`;
+}
+
+/** The target when `host:port` is exactly an operator origin (before any other rule applies). */
+function operatorTarget(rawHost: string, port: number, operator: ReadonlySet<string>): EgressHost | undefined {
+  if (operator.size === 0) return undefined;
+  const parsed = parseHost(/[^\x00-\x7f]/.test(rawHost) ? domainToASCII(rawHost) : rawHost);
+  if (parsed.kind === 'invalid' || (parsed.kind === 'ip' && parsed.address.zone !== undefined)) return undefined;
+  const host = parsed.kind === 'ip' ? formatIp(parsed.address) : parsed.name;
+  if (!operator.has(`${host}|${port}`)) return undefined;
+  return parsed.kind === 'ip' ? { kind: 'ip', address: parsed.address, host } : { kind: 'name', name: parsed.name, host };
 }
 
 /** The name-level half of `checkHost`, shared by every policy type. */

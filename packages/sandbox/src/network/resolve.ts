@@ -61,7 +61,7 @@ export async function resolveEgress(policy: NetworkPolicy, host: string, port: n
   for (const answer of answers) {
     const address = parseIpLiteral(answer);
     if (!address) throw new EgressError('dns_failed', `resolving ${target.name} returned ${JSON.stringify(answer)}, which is not an IP address`);
-    const verdict = policy.checkAddress(target.name, address);
+    const verdict = policy.checkAddress(target.name, address, port);
     if (!verdict.allowed) throw new EgressError('denied', verdict.reason);
     const pinned = unmapAddress(address);
     if (!addresses.some((known) => formatIp(known) === formatIp(pinned))) addresses.push(pinned);
