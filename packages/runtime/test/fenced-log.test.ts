@@ -1,22 +1,13 @@
-import { isoNow, newId, type Session } from '@longhand/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isLeaseLost, type Store } from '@longhand/store';
 import { openMemoryStore } from '@longhand/store/testing';
 import { reportingFencedAppends } from '../src/scheduler/fenced-log.js';
+import { sessionFixture as session } from './support/session-fixture.js';
 
 let store: Store | undefined;
 afterEach(async () => {
   await store?.close();
 });
-
-function session(): Session {
-  const now = isoNow();
-  return {
-    type: 'session', id: newId('session'), title: null, status: 'idle', environment_id: 'env_x', resources: [], vault_ids: [], metadata: {},
-    usage: {}, stats: {}, outcome_evaluations: [], budget: null, archived_at: null, created_at: now, updated_at: now,
-    agent: { type: 'agent', id: 'agent_x', version: 1, name: 'x', description: null, system: null, model: { id: 'm' }, tools: [], mcp_servers: [], skills: [], execution_identity: { type: 'service_account' }, multiagent: null },
-  } as Session;
-}
 
 describe('the event log the harness writes through', () => {
   it('reports each append refused for a lost lease, with the ids of the events it would have written, none of them stored', async () => {

@@ -1,8 +1,8 @@
-import { isoNow, newId, type Session } from '@longhand/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isLeaseLost, SqlStore, type Lease, type Store, type WakeListener } from '@longhand/store';
 import { SqliteDriver } from '@longhand/store/sqlite';
 import { Scheduler, type SessionRunner } from '@longhand/runtime';
+import { sessionFixture as session } from './support/session-fixture.js';
 
 /** Wake signals a test fires by hand, as another process's append would. */
 class HandWakes {
@@ -14,15 +14,6 @@ class HandWakes {
   fire(sessionId: string): void {
     for (const listener of this.listeners) listener(sessionId);
   }
-}
-
-function session(): Session {
-  const now = isoNow();
-  return {
-    type: 'session', id: newId('session'), title: null, status: 'idle', environment_id: 'env_x', resources: [], vault_ids: [], metadata: {},
-    usage: {}, stats: {}, outcome_evaluations: [], budget: null, archived_at: null, created_at: now, updated_at: now,
-    agent: { type: 'agent', id: 'agent_x', version: 1, name: 'x', description: null, system: null, model: { id: 'm' }, tools: [], mcp_servers: [], skills: [], execution_identity: { type: 'service_account' }, multiagent: null },
-  } as Session;
 }
 
 const stores: Store[] = [];

@@ -1,19 +1,10 @@
-import { isoNow, newId, type Session } from '@longhand/protocol';
 import { SqlStore, type Store } from '@longhand/store';
 import { openPostgresStore } from '@longhand/store/postgres';
 import { SqliteDriver } from '@longhand/store/sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RecordedStacks, StackFencedError } from '../../src/roaming/recorded-stacks.js';
 import { createTestDatabase, databaseUrl, dropTestDatabases } from '../../../store/test/postgres/test-databases.js';
-
-function session(): Session {
-  const now = isoNow();
-  return {
-    type: 'session', id: newId('session'), title: null, status: 'idle', environment_id: 'env_x', resources: [], vault_ids: [], metadata: {},
-    usage: {}, stats: {}, outcome_evaluations: [], budget: null, archived_at: null, created_at: now, updated_at: now,
-    agent: { type: 'agent', id: 'agent_x', version: 1, name: 'x', description: null, system: null, model: { id: 'm' }, tools: [], mcp_servers: [], skills: [], execution_identity: { type: 'service_account' }, multiagent: null },
-  } as Session;
-}
+import { sessionFixture as session } from '../support/session-fixture.js';
 
 const stores: Store[] = [];
 afterAll(async () => {

@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isoNow, newId, type Session } from '@longhand/protocol';
 import { SqlStore, type Lease } from '@longhand/store';
 import { SqliteDriver } from '@longhand/store/sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { Files } from '../../src/files/files.js';
 import { Hands } from '../../src/hands/hands.js';
 import { DirObjectStore } from '../../src/objects/dir/dir-object-store.js';
 import { RoamingWorkspaces } from '../../src/roaming/roaming-workspaces.js';
+import { sessionFixture as session } from '../support/session-fixture.js';
 
 /**
  * Two "machines" in one process: each with its own data directory, hands (unsandboxed: no
@@ -56,15 +56,6 @@ async function machine(name: string): Promise<Machine> {
   };
   machines.push(made);
   return made;
-}
-
-function session(): Session {
-  const now = isoNow();
-  return {
-    type: 'session', id: newId('session'), title: null, status: 'idle', environment_id: 'env_x', resources: [], vault_ids: [], metadata: {},
-    usage: {}, stats: {}, outcome_evaluations: [], budget: null, archived_at: null, created_at: now, updated_at: now,
-    agent: { type: 'agent', id: 'agent_x', version: 1, name: 'x', description: null, system: null, model: { id: 'm' }, tools: [], mcp_servers: [], skills: [], execution_identity: { type: 'service_account' }, multiagent: null },
-  } as Session;
 }
 
 /** One turn on `m`: takes the lease, runs `work` in the session's sandbox, saves, gives the lease back. */
