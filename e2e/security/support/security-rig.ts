@@ -171,14 +171,10 @@ export async function startSecurityRig(options: { limits?: Limits } = {}): Promi
             expect(count, `sandbox uid ${uid} has ${count} processes: ${sandboxed.filter((p) => p.uid === uid).map((p) => p.cmdline).join(' | ')}`).toBeLessThanOrEqual(PROCESSES_PER_SANDBOX);
           }
           // Nothing a sandbox started may run as (effective) root, and the server's own children
-          // are its sandboxes and, at most, the layered store's one idle attribute helper (started
-          // ahead of the next checkpoint or mount; it runs nothing of a sandbox's), nothing else.
+          // are its sandboxes, nothing else.
           expect(sandboxed.filter((p) => p.euid === 0)).toEqual([]);
           const children = descendantsOf(process.pid, table).filter((p) => !uids.has(p.uid));
-          const others = children.map((p) => p.cmdline).filter((cmd) => !/\bip netns exec\b/.test(cmd));
-          const spareHelpers = others.filter((cmd) => /^\S*perl \S*\/overlay-helper\.pl \S+ batch$/.test(cmd));
-          expect(spareHelpers.length, 'idle overlay helpers').toBeLessThanOrEqual(1);
-          expect(others.filter((cmd) => !spareHelpers.includes(cmd))).toEqual([]);
+          expect(children.map((p) => p.cmdline).filter((cmd) => !/\bip netns exec\b/.test(cmd))).toEqual([]);
         },
         { timeout: 15_000, interval: 100 },
       );

@@ -26,7 +26,8 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { SandboxError } from '../sandbox.js';
-import { OverlayAttrs } from './overlay/overlay-helper.js';
+import type { OverlayAttrs } from './overlay/overlay-helper.js';
+import { HelperPool } from './overlay/helper-pool.js';
 import { isMountPoint, MAX_LOWER_LAYERS, mountView, onTop, unmountView, viewPaths } from './overlay/overlay-view.js';
 import { importLayer } from './layers/layer-import.js';
 import { forEachLimit, LayerRepository } from './layers/layer-repository.js';
@@ -95,10 +96,8 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
     return this.#repo.maxBytes;
   }
   readonly #live = new Map<string, Live>();
-  /** An attribute helper started ahead of need (see #attrs). */
-  #spareAttrs: OverlayAttrs | undefined;
-  /** Set at shutdown: no more spares. */
-  #viewsClosed = false;
+  /** Attribute helpers started ahead of need (overlay/helper-pool.ts). */
+  readonly #helpers = new HelperPool();
 
   /**
    * Opens (creating if needed) a store; with `method: 'auto'` tries a real overlay mount first.
@@ -162,9 +161,7 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
 
   /** Unmounts every view mounted only for browsing, and ends the spare helper (at shutdown). */
   async closeViews(): Promise<void> {
-    this.#viewsClosed = true;
-    this.#spareAttrs?.close();
-    this.#spareAttrs = undefined;
+    this.#helpers.close();
     await Promise.all([...this.#live].filter(([, live]) => live.browsing).map(([id, live]) => this.#locked(id, () => this.#endBrowsing(id, live))));
   }
 
@@ -571,20 +568,7 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
 
   #attrs(): OverlayAttrs | undefined {
     if (this.method !== 'overlay') return undefined;
-    // Each caller gets a helper started ahead of need: perl takes 6 to 9 ms to answer first, which a
-    // checkpoint would otherwise spend with its sandbox frozen, and a resume waiting. The next
-    // spare starts once this caller is done, not while its work competes for the CPU.
-    const spare = this.#spareAttrs;
-    this.#spareAttrs = undefined;
-    const handed = spare?.usable ? spare : new OverlayAttrs();
-    if (spare && spare !== handed) spare.close();
-    handed.keepAlive(true);
-    handed.whenClosed(() => {
-      if (this.#spareAttrs || this.#viewsClosed) return;
-      this.#spareAttrs = new OverlayAttrs();
-      this.#spareAttrs.keepAlive(false);
-    });
-    return handed;
+    return this.#helpers.take();
   }
 
   #liveOf(id: string): Live {
