@@ -14,8 +14,8 @@ const FIELD_SEPARATOR = '\x1f';
 
 /** System call numbers the script needs, per architecture (the new mount API is shared). */
 const NUMBERS: Readonly<Record<string, string>> = {
-  x64: 'mount=165,umount2=166,unshare=272,open_tree=428,move_mount=429,mount_setattr=442,lgetxattr=192,lsetxattr=189,mknodat=259',
-  arm64: 'mount=40,umount2=39,unshare=97,open_tree=428,move_mount=429,mount_setattr=442,lgetxattr=9,lsetxattr=6,mknodat=33',
+  x64: 'mount=165,umount2=166,unshare=272,open_tree=428,move_mount=429,mount_setattr=442,lgetxattr=192,lsetxattr=189,mknodat=259,close=3,exit_group=231',
+  arm64: 'mount=40,umount2=39,unshare=97,open_tree=428,move_mount=429,mount_setattr=442,lgetxattr=9,lsetxattr=6,mknodat=33,close=57,exit_group=94',
 };
 
 /** The perl binary and this architecture's numbers, or undefined when the helper cannot run here. */
