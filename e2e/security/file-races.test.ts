@@ -86,7 +86,7 @@ describe('a symlink swapped during a call', () => {
   // ConfinedFs resolves a path component by component, then opens it again by name; a directory
   // on the way swapped for a link in between is followed by the kernel (O_NOFOLLOW guards only the
   // last component). What guards it: the opened descriptor's real path is checked against the
-  // roots before a byte is read (supervisor/confined-fs.cjs, rootOfDescriptor).
+  // roots before a byte is read (supervisor/confined-fs.pl, root_of_fd).
   it('never lets read return a file outside the roots', async () => {
     await startSwapping();
     const outcomes = await agent.calls(repeat([{ name: 'read', input: { file_path: 'race/f.txt' } }, { name: 'read', input: { file_path: 'flip/f.txt' } }]));

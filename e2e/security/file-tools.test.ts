@@ -92,8 +92,8 @@ async function expectEveryCallRefused(calls: ToolCall[], markers: readonly strin
 
 describe('read', () => {
   it('refuses every path that leads out of the file roots', async () => {
-    const paths = [...escapes('o.txt'), 'l-etc/passwd', 'l-root/etc/passwd', 'l-sup/supervisor.cjs', '/etc/passwd', '/opt/longhand/supervisor/supervisor.cjs'];
-    await expectEveryCallRefused(paths.map((file_path) => ({ name: 'read', input: { file_path } })), [outside, 'agent:x:1000', "'use strict'"]);
+    const paths = [...escapes('o.txt'), 'l-etc/passwd', 'l-root/etc/passwd', 'l-sup/supervisor.pl', '/etc/passwd', '/opt/longhand/supervisor/supervisor.pl'];
+    await expectEveryCallRefused(paths.map((file_path) => ({ name: 'read', input: { file_path } })), [outside, 'agent:x:1000', '#!/usr/bin/perl']);
   });
 
   it('refuses links to host places (data directory, database, another session, shadow)', async () => {
@@ -118,7 +118,7 @@ describe('read', () => {
 
 describe('write', () => {
   it('refuses every path that leads out of the file roots, and creates nothing there', async () => {
-    const paths = [...escapes('pwned-w.txt'), 'l-tmp/o.txt', 'l-tmp/d/o.txt', 'l-etc/pwned', 'l-sup/pwned.cjs', 'l-data/pwned', 'l-victim/pwned', 'l-shadow'];
+    const paths = [...escapes('pwned-w.txt'), 'l-tmp/o.txt', 'l-tmp/d/o.txt', 'l-etc/pwned', 'l-sup/pwned.pl', 'l-data/pwned', 'l-victim/pwned', 'l-shadow'];
     await expectEveryCallRefused(paths.map((file_path) => ({ name: 'write', input: { file_path, content: 'pwned' } })));
     // Writing through a link into a directory that does not exist yet must not create it outside.
     await expectEveryCallRefused([{ name: 'write', input: { file_path: 'l-tmp/pwned-new-dir/x.txt', content: 'pwned' } }]);
@@ -127,7 +127,7 @@ describe('write', () => {
 
 describe('edit', () => {
   it('refuses every path that leads out of the file roots, and changes nothing there', async () => {
-    const paths = [...escapes('o.txt'), 'l-tmp/d/o.txt', 'l-etc/hosts', 'l-sup/supervisor.cjs'];
+    const paths = [...escapes('o.txt'), 'l-tmp/d/o.txt', 'l-etc/hosts', 'l-sup/supervisor.pl'];
     await expectEveryCallRefused(paths.map((file_path) => ({ name: 'edit', input: { file_path, old_string: 'outside-', new_string: 'pwned' } })));
   });
 });
@@ -150,7 +150,7 @@ describe('glob', () => {
       { name: 'glob', input: { pattern: 'l-*/**' } },
     ]);
     for (const outcome of outcomes) {
-      for (const leak of [outside, 'passwd', 'victim.txt', 'longhand.db', 'supervisor.cjs']) expect(outcome.text, outcome.text).not.toContain(leak);
+      for (const leak of [outside, 'passwd', 'victim.txt', 'longhand.db', 'supervisor.pl']) expect(outcome.text, outcome.text).not.toContain(leak);
     }
   });
 });

@@ -163,7 +163,7 @@ describe('host processes', () => {
     // bwrap, the supervisor, the shell and what the step itself runs.
     expect(Number(pids!.output)).toBeLessThan(12);
     for (const line of commands!.output.split('\n').filter(Boolean)) {
-      expect(line).toMatch(/^(\/usr\/bin\/bwrap |\/usr\/bin\/node \/opt\/longhand\/supervisor\/|\/bin\/bash|bash|ls|tr|cat|wc|head)/);
+      expect(line).toMatch(/^(\/usr\/bin\/bwrap |\/usr\/bin\/perl \/opt\/longhand\/supervisor\/|\/bin\/bash|bash|ls|tr|cat|wc|head)/);
     }
     expect(commands!.output).not.toContain('vitest');
     expect(status!.output).not.toContain('vitest');

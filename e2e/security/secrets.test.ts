@@ -58,7 +58,7 @@ describe('server secrets inside a sandbox', () => {
     expect(outcome.isError, outcome.text).toBe(false);
     const counts = /scanned (\d+) files and (\d+) bytes of memory/.exec(outcome.text);
     // It really looked: /etc, the supervisor's files, /proc of every process, and the memory of
-    // the supervisor (a node process: tens of megabytes).
+    // the supervisor (a perl process) and the shell.
     expect(Number(counts?.[1])).toBeGreaterThan(20);
     expect(Number(counts?.[2])).toBeGreaterThan(10 * 1024 * 1024);
     expect(outcome.text.split('\n').filter((line) => line.startsWith('FOUND'))).toEqual([]);

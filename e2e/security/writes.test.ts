@@ -77,8 +77,8 @@ describe('writing outside the workspace with bash', () => {
     const more = await runSteps(attacker, [
       `mkdir /${mark}-dir`,
       `touch /etc/passwd`,
-      `echo '// ${mark}' >> /opt/longhand/supervisor/supervisor.cjs`,
-      `mv /opt/longhand/supervisor/supervisor.cjs /workspace/`,
+      `echo '# ${mark}' >> /opt/longhand/supervisor/supervisor.pl`,
+      `mv /opt/longhand/supervisor/supervisor.pl /workspace/`,
       `ln -s /workspace /opt/longhand/supervisor/${mark}`,
       `rm -f /etc/hosts`,
       `mount -o remount,rw /`,
@@ -107,7 +107,7 @@ describe('writing outside the workspace with bash', () => {
 
 describe('writing outside the workspace with the file tools', () => {
   it('write refuses every target outside the writable roots', async () => {
-    const paths = [...targets(), `/tmp/${mark}`, '/proc/sys/kernel/core_pattern', '/opt/longhand/supervisor/supervisor.cjs', '/etc/passwd'];
+    const paths = [...targets(), `/tmp/${mark}`, '/proc/sys/kernel/core_pattern', '/opt/longhand/supervisor/supervisor.pl', '/etc/passwd'];
     const outcomes = await attacker.calls(paths.map((path) => ({ name: 'write', input: { file_path: path, content: `${mark}\n` } })));
     for (const [index, outcome] of outcomes.entries()) expect(outcome.isError, `${paths[index]}: ${outcome.text}`).toBe(true);
     const [tmp] = await runSteps(attacker, [`ls /tmp/${mark}`]);
@@ -116,7 +116,7 @@ describe('writing outside the workspace with the file tools', () => {
 
   it('edit refuses files outside the writable roots, even ones the sandbox can read', async () => {
     const edits = [
-      { file_path: '/opt/longhand/supervisor/supervisor.cjs', old_string: "'use strict';", new_string: `'use strict'; // ${mark}` },
+      { file_path: '/opt/longhand/supervisor/supervisor.pl', old_string: '#!/usr/bin/perl', new_string: `#!/usr/bin/perl # ${mark}` },
       { file_path: '/etc/passwd', old_string: 'agent:x:1000:1000', new_string: 'agent:x:0:0' },
       { file_path: '/proc/sys/kernel/core_pattern', old_string: 'core', new_string: mark },
       { file_path: '/mnt/session/uploads/../../../etc/hosts', old_string: 'localhost', new_string: mark },

@@ -4,7 +4,7 @@ export type { Sandbox, ExecOptions, ShellResult, ProcessResult, FileInfo, Sandbo
 export type { SandboxProvider, ProvidedSandbox, SandboxSpec, SandboxLimits } from './provider.js';
 export { SandboxManager } from './manager.js';
 export type { SandboxManagerOptions } from './manager.js';
-export { probeHost, describeProbe, requireBubblewrap, BWRAP_INSTALL_COMMAND } from './probe.js';
+export { probeHost, describeProbe, requireBubblewrap, requirePerl, BWRAP_INSTALL_COMMAND, PERL_INSTALL_COMMAND } from './probe.js';
 export type { HostProbe } from './probe.js';
 export { buildSandboxEnv } from './sandbox-env.js';
 export type { CallDefaults } from './supervised-sandbox.js';

@@ -15,6 +15,8 @@ import { SandboxError } from './sandbox.js';
 export const BWRAP_INSTALL_COMMAND = 'apt-get install bubblewrap';
 /** bwrap 0.8 brought `--disable-userns`, which the provider relies on. */
 export const BWRAP_MIN_VERSION = '0.8.0';
+/** The command that installs perl on Debian and Ubuntu (part of every base system there). */
+export const PERL_INSTALL_COMMAND = 'apt-get install perl-base';
 
 /** A host's sandboxing facilities. */
 export interface HostProbe {
@@ -24,6 +26,8 @@ export interface HostProbe {
   root: boolean;
   /** The bwrap binary found, with its version; undefined when missing. */
   bubblewrap: { path: string; version: string } | undefined;
+  /** The perl the sandbox supervisor runs under (in the system directories, so sandboxes see it). */
+  perl: string | undefined;
   /** Whether unprivileged user namespaces are allowed, and why not when they are not. */
   userNamespaces: { available: boolean; detail: string };
   /** The cgroup hierarchy: v1 or v2, and which of memory, pids, cpu and freezer it has. */
@@ -55,6 +59,28 @@ export function findExecutable(name: string, path = process.env.PATH ?? ''): str
     }
   }
   return undefined;
+}
+
+/**
+ * The perl binary the supervisor runs under. Only the system directories are searched: inside a
+ * sandbox only they are visible.
+ */
+export function findPerl(): string | undefined {
+  return findExecutable('perl', '/usr/bin:/bin');
+}
+
+/**
+ * The perl found by `findPerl`, or a clear failure saying how to get it.
+ * @throws SandboxError `unavailable` naming the install command
+ */
+export function requirePerl(path: string | undefined = findPerl()): string {
+  if (!path) {
+    throw new SandboxError(
+      'unavailable',
+      `perl is not installed; the sandbox supervisor runs under it. Install it with \`${PERL_INSTALL_COMMAND}\` (Debian/Ubuntu; \`dnf install perl-interpreter\` on Fedora).`,
+    );
+  }
+  return path;
 }
 
 function userNamespaces(): { available: boolean; detail: string } {
@@ -98,6 +124,7 @@ export function probeHost(options: { bwrapPath?: string } = {}): HostProbe {
     arch: process.arch,
     root: process.getuid?.() === 0,
     bubblewrap,
+    perl: findPerl(),
     userNamespaces: userNamespaces(),
     cgroups: describeCgroups(),
     overlayfs: /\boverlay\b/.test(readTrimmed('/proc/filesystems') ?? ''),
@@ -110,6 +137,7 @@ export function describeProbe(probe: HostProbe): string {
   const yes = (b: boolean) => (b ? 'yes' : 'no');
   return [
     `bubblewrap: ${probe.bubblewrap ? `${probe.bubblewrap.version} (${probe.bubblewrap.path})` : `missing (install it: ${BWRAP_INSTALL_COMMAND})`}`,
+    `perl: ${probe.perl ?? `missing (install it: ${PERL_INSTALL_COMMAND})`}`,
     `user namespaces: ${probe.userNamespaces.available ? 'yes' : 'no'} (${probe.userNamespaces.detail})`,
     `cgroups: ${probe.cgroups ? `v${probe.cgroups.version} [${probe.cgroups.controllers.join(', ')}]` : 'none usable'}`,
     `overlayfs: ${yes(probe.overlayfs)}`,

@@ -1,5 +1,5 @@
 /**
- * The host's end of the supervisor protocol (see `supervisor/supervisor.cjs`): newline-delimited
+ * The host's end of the supervisor protocol (see `supervisor/supervisor.pl`): newline-delimited
  * JSON over a child process's stdin/stdout, many requests in flight, matched by id.
  *
  * Everything the supervisor says is untrusted (the sandbox's processes run as the same uid and can
@@ -10,7 +10,7 @@ import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { SandboxError, type SandboxErrorCode } from './sandbox.js';
 
-/** The supervisor's source directory in this package (plain JavaScript, run as is). */
+/** The supervisor's source directory in this package (Perl, run as is). */
 export const SUPERVISOR_SOURCE_DIR = fileURLToPath(new URL('./supervisor/', import.meta.url));
 
 /** The supervisor's first message. */

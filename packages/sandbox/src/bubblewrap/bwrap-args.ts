@@ -46,7 +46,7 @@ export interface BwrapArgsInput {
   proxySocketPath?: string;
   /** Descriptors, as numbered in bwrap: the seccomp program, and the cgroup hand-off pair. */
   fds: { seccomp: number; info?: number; block?: number };
-  /** The command run as pid 2: the supervisor under the host's node. */
+  /** The command run as pid 2: the supervisor under the host's perl. */
   command: readonly string[];
 }
 

@@ -30,9 +30,9 @@ export interface BubblewrapHost {
   runtime: HostRuntime;
   /** The base system entries to show read-only. */
   system: readonly SystemEntry[];
-  /** The node binary the supervisor runs under. */
-  nodePath: string;
-  /** Host files bound so `nodePath` runs inside (when it lives outside /usr). */
+  /** The perl binary the supervisor runs under (in the system directories, so visible inside). */
+  perlPath: string;
+  /** Host files bound read-only at the same path (a `node` outside /usr and its libraries). */
   extraReadOnly: readonly string[];
   /** The cgroup hierarchy to put sandboxes in, when there is a usable one. */
   cgroups: CgroupDriver | undefined;
@@ -85,7 +85,7 @@ export async function launchSandbox(host: BubblewrapHost, record: WorkspaceRecor
     tmpBytes: limits.tmpBytes,
     proxySocketPath: spec.proxySocketPath,
     fds: cgroup ? FD : { seccomp: FD.seccomp },
-    command: [host.nodePath, `${SANDBOX_PATHS.supervisor}/supervisor.cjs`, JSON.stringify(config)],
+    command: [host.perlPath, `${SANDBOX_PATHS.supervisor}/supervisor.pl`, JSON.stringify(config)],
   });
   // Without a pids controller, RLIMIT_NPROC of the sandbox's own uid is the fork-bomb guard
   // (only with a uid of its own: a shared uid counts the server's processes too).
@@ -151,7 +151,7 @@ export async function launchSandbox(host: BubblewrapHost, record: WorkspaceRecor
     if (cgroup) {
       // bwrap reports the sandbox's pid 1 and waits on the block fd before starting the
       // supervisor. Moving a process into a v1 group costs a millisecond or more per
-      // controller, so it happens while node boots rather than before: the supervisor joins
+      // controller, so it happens while perl boots rather than before: the supervisor joins
       // the group as soon as it exists, and no request is sent until every process of the
       // sandbox is inside (see settleGroup). bwrap's own processes stay outside: they run
       // nothing of the sandbox's.

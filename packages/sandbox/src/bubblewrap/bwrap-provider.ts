@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { SandboxError } from '../sandbox.js';
 import type { ProvidedSandbox, SandboxLimits, SandboxProvider, SandboxSpec } from '../provider.js';
-import { describeProbe, findExecutable, probeHost, requireBubblewrap, type HostProbe } from '../probe.js';
+import { describeProbe, findExecutable, probeHost, requireBubblewrap, requirePerl, type HostProbe } from '../probe.js';
 import { buildSandboxEnv } from '../sandbox-env.js';
 import { SupervisedSandbox, type CallDefaults } from '../supervised-sandbox.js';
 import { OverlayWorkspaceStore } from '../workspace/overlay-workspace-store.js';
@@ -34,7 +34,7 @@ export interface BubblewrapProviderOptions {
   useCgroups?: boolean;
   /** A bwrap binary to use instead of the one on PATH. */
   bwrapPath?: string;
-  /** The node binary the supervisor runs under (default: this process's). */
+  /** A node binary to show inside sandboxes when it lives outside /usr (default: this process's). */
   nodePath?: string;
   /** Host variables copied into every sandbox (an explicit allowlist; none by default). */
   inheritEnv?: readonly string[];
@@ -108,6 +108,7 @@ export class BubblewrapProvider implements SandboxProvider {
 export async function createBubblewrapProvider(options: BubblewrapProviderOptions): Promise<BubblewrapProvider> {
   const probe = probeHost({ bwrapPath: options.bwrapPath });
   const bwrap = requireBubblewrap(probe).path;
+  const perlPath = requirePerl(probe.perl);
   const root = probe.root;
   const range = options.uidRange ?? DEFAULT_UID_RANGE;
   if (root) assertUidRange(range);
@@ -116,7 +117,7 @@ export async function createBubblewrapProvider(options: BubblewrapProviderOption
   const runtime = prepareHostRuntime(options.root);
   const nodePath = options.nodePath ?? process.execPath;
   if (root) {
-    for (const [path, executable] of [[nodePath, true], [`${runtime.supervisorDir}/supervisor.cjs`, false]] as const) {
+    for (const [path, executable] of [[perlPath, true], [`${runtime.supervisorDir}/supervisor.pl`, false]] as const) {
       const problem = unreachableByOthers(path, executable);
       if (problem) throw new SandboxError('unavailable', `sandbox uids cannot run the supervisor: ${problem}`);
     }
@@ -133,7 +134,7 @@ export async function createBubblewrapProvider(options: BubblewrapProviderOption
       store,
       runtime,
       system,
-      nodePath,
+      perlPath,
       extraReadOnly: nodeBinds(nodePath),
       cgroups,
       prlimit: findExecutable('prlimit'),

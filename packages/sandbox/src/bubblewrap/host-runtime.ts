@@ -1,7 +1,7 @@
 /**
  * What the bubblewrap provider prepares on the host once, at start-up: the base system entries to
- * show, the `node` binary the supervisor runs under, and a runtime directory with the supervisor's
- * files and the sandbox's synthesized /etc files.
+ * show, the host's `node` where it lives outside them, and a runtime directory with the
+ * supervisor's files and the sandbox's synthesized /etc files.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -35,8 +35,9 @@ function underSystem(path: string): boolean {
 }
 
 /**
- * Host files to bind so `nodePath` runs inside: nothing when it lives under /usr (the usual
- * package install); otherwise the binary and any shared library `ldd` finds outside /usr and /lib.
+ * Host files to bind so `nodePath` runs inside (agents may use node): nothing when it lives under
+ * /usr (the usual package install); otherwise the binary and any shared library `ldd` finds
+ * outside /usr and /lib.
  */
 export function nodeBinds(nodePath: string): string[] {
   const binary = realpathSync(nodePath);
@@ -147,7 +148,7 @@ export function prepareHostRuntime(root: string): HostRuntime {
   mkdirSync(runtime, { recursive: true });
   chmodSync(runtime, 0o755);
 
-  const sources = readdirSync(SUPERVISOR_SOURCE_DIR).filter((name) => name.endsWith('.cjs')).sort();
+  const sources = readdirSync(SUPERVISOR_SOURCE_DIR).filter((name) => name.endsWith('.pl')).sort();
   const supervisorDigest = createHash('sha256');
   for (const name of sources) supervisorDigest.update(name).update('\0').update(readFileSync(join(SUPERVISOR_SOURCE_DIR, name)));
   const supervisorDir = installVersioned(runtime, 'supervisor', supervisorDigest.digest('hex'), (dir) => {

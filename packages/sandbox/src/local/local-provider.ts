@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { ProvidedSandbox, SandboxProvider, SandboxSpec } from '../provider.js';
+import { requirePerl } from '../probe.js';
 import { SandboxError } from '../sandbox.js';
 import { buildSandboxEnv } from '../sandbox-env.js';
 import { SupervisedSandbox, type CallDefaults, type LaunchedSupervisor } from '../supervised-sandbox.js';
@@ -43,12 +44,18 @@ export class LocalProvider implements SandboxProvider {
   readonly snapshots: SnapshotStore;
   readonly #ready: Promise<OverlayWorkspaceStore>;
   readonly #options: LocalProviderOptions;
+  /** The perl the supervisor runs under. */
+  readonly #perl: string;
 
-  /** @throws Error unless `acknowledgeNoIsolation` is `true` */
+  /**
+   * @throws Error unless `acknowledgeNoIsolation` is `true`
+   * @throws SandboxError `unavailable` when perl is missing (naming the install command)
+   */
   constructor(options: LocalProviderOptions) {
     if (options.acknowledgeNoIsolation !== true) {
       throw new Error('the local provider runs agent commands without any isolation; set acknowledgeNoIsolation: true to use it');
     }
+    this.#perl = requirePerl();
     this.#options = options;
     // Stable paths: the sandbox's working directory is a host path, fixed when it is opened.
     this.#ready = OverlayWorkspaceStore.open({
@@ -112,7 +119,7 @@ export class LocalProvider implements SandboxProvider {
       ownPidNamespace: false,
       ...(spec.proxySocketPath ? { proxy: { socketPath: spec.proxySocketPath, host: '127.0.0.1', port: 0 } } : {}),
     };
-    const child = spawn(process.execPath, [join(SUPERVISOR_SOURCE_DIR, 'supervisor.cjs'), JSON.stringify(config)], {
+    const child = spawn(this.#perl, [join(SUPERVISOR_SOURCE_DIR, 'supervisor.pl'), JSON.stringify(config)], {
       cwd: mount.workspace,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -123,7 +123,7 @@ describe('bubblewrap isolation', () => {
         'for p in /etc/shadow /etc/gshadow /etc/sudoers /etc/npmrc /root /sys /var/run/docker.sock; do test -e $p && echo "sees $p"; done; ' +
         'ps -e -o comm= | sort -u | tr "\\n" " "',
     );
-    expect(result.output).toBe('bash bwrap node ps sort tr ');
+    expect(result.output).toBe('bash bwrap perl ps sort tr ');
   });
 
   it('writes to /workspace, home, /tmp and outputs; uploads are read-only', async () => {
@@ -165,7 +165,7 @@ describe('bubblewrap isolation', () => {
       child.once('exit', (code) => reject(new Error(`the child exited early (${code})`)));
     });
     expect(hostPidsOfUid(uid).length).toBeGreaterThan(0);
-    const supervisor = hostPidsOfUid(uid).find((pid) => procFile(pid, 'comm')?.trim() === 'node')!;
+    const supervisor = hostPidsOfUid(uid).find((pid) => procFile(pid, 'comm')?.trim() === 'perl')!;
     const groups = ['memory', 'pids', 'cpu', 'freezer'].map((c) => cgroupDirOf(supervisor, c)!);
     child.kill('SIGKILL');
     for (let i = 0; i < 100 && hostPidsOfUid(uid).length > 0; i++) await sleep(50);

@@ -25,7 +25,7 @@ async function start(options: Parameters<typeof bubblewrapProvider>[0]): Promise
 
 /** The host pid of the sandbox's supervisor (inside its cgroup, unlike bwrap's own two processes). */
 function supervisorPid(sandbox: ProvidedSandbox): number {
-  const pid = hostPidsOfUid(sandbox.hostUid!).find((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'node');
+  const pid = hostPidsOfUid(sandbox.hostUid!).find((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'perl');
   if (!pid) throw new Error('no supervisor found');
   return pid;
 }
@@ -89,7 +89,7 @@ describe('resource limits', () => {
     await sandbox.exec(['true']);
     const supervisor = supervisorPid(sandbox);
     const others = hostPidsOfUid(sandbox.hostUid!).filter((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim() !== 'bwrap');
-    expect(others.map((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim()).sort()).toEqual(['bash', 'node', 'sleep']);
+    expect(others.map((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim()).sort()).toEqual(['bash', 'perl', 'sleep']);
     for (const controller of ['memory', 'pids', 'cpu', 'freezer']) {
       const group = cgroupDirOf(supervisor, controller);
       expect(group).toMatch(/\/longhand\//);
