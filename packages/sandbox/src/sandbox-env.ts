@@ -62,3 +62,16 @@ export function buildSandboxEnv(
   }
   return env;
 }
+
+/**
+ * Splits a sandbox's environment for the supervisor's own perl. Variables perl reads when it
+ * starts (PERL5OPT, PERL5LIB, PERLIO, PERL_UNICODE, PERL_SIGNALS…) would change the supervisor
+ * itself (load code from the workspace, turn its byte protocol into UTF-8), so they are not in its
+ * environment: they travel in its config (`env`), and it sets them for the shell and exec only.
+ */
+export function splitForSupervisor(env: Readonly<Record<string, string>>): { process: Record<string, string>; deferred: Record<string, string> } {
+  const process: Record<string, string> = {};
+  const deferred: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) (name.startsWith('PERL') ? deferred : process)[name] = value;
+  return { process, deferred };
+}

@@ -44,8 +44,8 @@ export interface BwrapArgsInput {
   tmpBytes: number;
   /** The egress proxy's socket, bound in when given. */
   proxySocketPath?: string;
-  /** Descriptors, as numbered in bwrap: the seccomp program, and the cgroup hand-off pair. */
-  fds: { seccomp: number; info?: number; block?: number };
+  /** Descriptors, as numbered in bwrap: the seccomp program, and where bwrap reports its pid 1. */
+  fds: { seccomp: number; info?: number };
   /** The command run as pid 2: the supervisor under the host's perl. */
   command: readonly string[];
 }
@@ -97,7 +97,6 @@ export function bwrapArgs(input: BwrapArgsInput): string[] {
   args.push('--remount-ro', '/');
   args.push('--seccomp', String(input.fds.seccomp));
   if (input.fds.info !== undefined) args.push('--info-fd', String(input.fds.info));
-  if (input.fds.block !== undefined) args.push('--block-fd', String(input.fds.block));
   args.push('--clearenv');
   for (const [name, value] of Object.entries(input.env)) args.push('--setenv', name, value);
   args.push('--chdir', SANDBOX_PATHS.workspace, '--', ...input.command);

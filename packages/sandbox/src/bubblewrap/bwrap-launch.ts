@@ -10,12 +10,13 @@ import type { Readable, Writable } from 'node:stream';
 import type { SandboxLimits, SandboxSpec } from '../provider.js';
 import { SandboxError } from '../sandbox.js';
 import type { LaunchedSupervisor } from '../supervised-sandbox.js';
+import { splitForSupervisor } from '../sandbox-env.js';
 import { SupervisorClient } from '../supervisor-client.js';
 import type { WorkspaceRecord, WorkspaceStore } from '../workspace/workspace-store.js';
 import { bwrapArgs, SANDBOX_PATHS, type SystemEntry } from './bwrap-args.js';
 import type { CgroupDriver, SandboxCgroup } from './cgroups.js';
 import type { HostRuntime } from './host-runtime.js';
-import { childrenOf, descendantsOf, sweepUid } from './host-processes.js';
+import { descendantsOf, sweepUid } from './host-processes.js';
 import { seccompProgram } from './seccomp-filter.js';
 
 /** What the provider found and prepared on the host, shared by every launch. */
@@ -45,7 +46,13 @@ export interface BubblewrapHost {
 }
 
 const START_TIMEOUT_MS = 20_000;
-const FD = { seccomp: 3, info: 4, block: 5 } as const;
+const FD = { seccomp: 3, info: 4, start: 5 } as const;
+
+/**
+ * The starter's program: read the command line (NUL-terminated arguments) from fd 5, close it,
+ * exec it. Descriptors 0 to 4 (stdio, the seccomp program, bwrap's info) pass on to bwrap.
+ */
+const STARTER = 'open(my $f, "<&=", 5) or exit 111; my $a = do { local $/; <$f> }; close $f; my @a = split /\\0/, $a // ""; exit 111 unless @a; exec { $a[0] } @a; exit 127';
 
 /**
  * Starts the sandbox of `record` and resolves once its supervisor serves requests (and, with a
@@ -53,8 +60,6 @@ const FD = { seccomp: 3, info: 4, block: 5 } as const;
  * @throws SandboxError `unavailable` (retryable) when it does not start
  */
 export async function launchSandbox(host: BubblewrapHost, record: WorkspaceRecord, spec: SandboxSpec, env: Record<string, string>): Promise<LaunchedSupervisor> {
-  let mount = await host.store.mount(record.id);
-  if (spec.uploadsDir) mount = { ...mount, uploads: spec.uploadsDir };
   const limits = { ...host.limits, ...spec.limits };
   let cgroup: SandboxCgroup | undefined;
   try {
@@ -62,35 +67,11 @@ export async function launchSandbox(host: BubblewrapHost, record: WorkspaceRecor
   } catch (err) {
     host.logger?.warn(`sandbox ${record.id}: no cgroup (${(err as Error).message}); limits not applied`);
   }
-  const config = {
-    workdir: SANDBOX_PATHS.workspace,
-    roots: [
-      { path: SANDBOX_PATHS.workspace, writable: true },
-      { path: SANDBOX_PATHS.home, writable: true },
-      { path: SANDBOX_PATHS.outputs, writable: true },
-      { path: SANDBOX_PATHS.uploads, writable: false },
-    ],
-    shell: '/bin/bash',
-    ownPidNamespace: true,
-    ...(spec.proxySocketPath ? { proxy: { socketPath: SANDBOX_PATHS.proxySocket, host: '127.0.0.1', port: 3128 } } : {}),
-  };
-  const args = bwrapArgs({
-    system: host.system,
-    extraReadOnly: host.extraReadOnly,
-    etcDir: host.runtime.etcDir,
-    etcBinds: host.runtime.etcBinds,
-    supervisorDir: host.runtime.supervisorDir,
-    mount,
-    env,
-    tmpBytes: limits.tmpBytes,
-    proxySocketPath: spec.proxySocketPath,
-    fds: cgroup ? FD : { seccomp: FD.seccomp },
-    command: [host.perlPath, `${SANDBOX_PATHS.supervisor}/supervisor.pl`, JSON.stringify(config)],
-  });
-  // Without a pids controller, RLIMIT_NPROC of the sandbox's own uid is the fork-bomb guard
-  // (only with a uid of its own: a shared uid counts the server's processes too).
-  const argv = host.root && !host.cgroups?.controllers.includes('pids') && host.prlimit ? [host.prlimit, `--nproc=${limits.pids}`, '--', host.bwrap, ...args] : [host.bwrap, ...args];
-  const child = spawn(argv[0]!, argv.slice(1), {
+  // The starter: a process of the sandbox's uid that waits for its command line. It joins the
+  // group while the store mounts the view (moving a process into a v1 group costs a millisecond
+  // or more per controller), then execs bwrap, so every process of the sandbox, bwrap's own
+  // included, is born inside the group. The command line is only known once the view is mounted.
+  const child = spawn(host.perlPath, ['-e', STARTER], {
     uid: record.uid,
     gid: record.gid,
     env: {},
@@ -99,6 +80,7 @@ export async function launchSandbox(host: BubblewrapHost, record: WorkspaceRecor
   const client = new SupervisorClient(child as never);
   /** The sandbox's pid 1, as the host numbers it (known once bwrap reports it). */
   let init = 0;
+  let mounted = false;
   // A freeze and a stop never overlap: a stop's kill thaws the group, which would wake a
   // sandbox in the middle of a snapshot. Both go through `serialize`.
   let stopping = false;
@@ -125,7 +107,7 @@ export async function launchSandbox(host: BubblewrapHost, record: WorkspaceRecor
     // Without a group, the sandbox's own uid finds what is still dying.
     if (!cgroup && host.root) await sweepUid(record.uid).catch((err: Error) => host.logger?.warn(`sandbox ${record.id}: ${err.message}`));
     await cgroup?.remove().catch((err: Error) => host.logger?.warn(`sandbox ${record.id}: ${err.message}`));
-    await host.store.unmount(record.id);
+    if (mounted) await host.store.unmount(record.id);
   };
   const group = cgroup;
   const quiesce =
@@ -146,29 +128,52 @@ export async function launchSandbox(host: BubblewrapHost, record: WorkspaceRecor
           })
       : undefined;
   try {
+    if (child.pid === undefined) throw new SandboxError('unavailable', `sandbox ${record.id}: the starter could not be spawned (the host may be at its process or memory limit)`);
+    const joining = cgroup?.add(child.pid);
+    joining?.catch(() => {});
+    let mount = await host.store.mount(record.id);
+    mounted = true;
+    await joining;
+    if (spec.uploadsDir) mount = { ...mount, uploads: spec.uploadsDir };
+    const forSupervisor = splitForSupervisor(env);
+    const config = {
+      workdir: SANDBOX_PATHS.workspace,
+      roots: [
+        { path: SANDBOX_PATHS.workspace, writable: true },
+        { path: SANDBOX_PATHS.home, writable: true },
+        { path: SANDBOX_PATHS.outputs, writable: true },
+        { path: SANDBOX_PATHS.uploads, writable: false },
+      ],
+      shell: '/bin/bash',
+      ownPidNamespace: true,
+      env: forSupervisor.deferred,
+      ...(spec.proxySocketPath ? { proxy: { socketPath: SANDBOX_PATHS.proxySocket, host: '127.0.0.1', port: 3128 } } : {}),
+    };
+    const args = bwrapArgs({
+      system: host.system,
+      extraReadOnly: host.extraReadOnly,
+      etcDir: host.runtime.etcDir,
+      etcBinds: host.runtime.etcBinds,
+      supervisorDir: host.runtime.supervisorDir,
+      mount,
+      env: forSupervisor.process,
+      tmpBytes: limits.tmpBytes,
+      proxySocketPath: spec.proxySocketPath,
+      fds: { seccomp: FD.seccomp, info: FD.info },
+      command: [host.perlPath, `${SANDBOX_PATHS.supervisor}/supervisor.pl`, JSON.stringify(config)],
+    });
+    // Without a pids controller, RLIMIT_NPROC of the sandbox's own uid is the fork-bomb guard
+    // (only with a uid of its own: a shared uid counts the server's processes too).
+    const argv = host.root && !host.cgroups?.controllers.includes('pids') && host.prlimit ? [host.prlimit, `--nproc=${limits.pids}`, '--', host.bwrap, ...args] : [host.bwrap, ...args];
     (extraFd(child, FD.seccomp) as Writable).end(seccompProgram());
-    let joined: Promise<void> | undefined;
-    if (cgroup) {
-      // bwrap reports the sandbox's pid 1 and waits on the block fd before starting the
-      // supervisor. Moving a process into a v1 group costs a millisecond or more per
-      // controller, so it happens while perl boots rather than before: the supervisor joins
-      // the group as soon as it exists, and no request is sent until every process of the
-      // sandbox is inside (see settleGroup). bwrap's own processes stay outside: they run
-      // nothing of the sandbox's.
-      const info = await readAll(extraFd(child, FD.info) as Readable);
-      init = Number(/"child-pid"\s*:\s*(\d+)/.exec(info)?.[1]);
-      if (!init) throw new SandboxError('unavailable', `bubblewrap did not start: ${client.stderrTail || info}`);
-      (extraFd(child, FD.block) as Writable).end('x');
-      joined = joinGroup(cgroup, init);
-      joined.catch(() => {});
-    }
+    (extraFd(child, FD.start) as Writable).end(argv.map((arg) => `${arg}\0`).join(''));
+    const info = await readAll(extraFd(child, FD.info) as Readable);
+    init = Number(/"child-pid"\s*:\s*(\d+)/.exec(info)?.[1]);
+    if (!init) throw new SandboxError('unavailable', `bubblewrap did not start: ${client.stderrTail || info}`);
     const timer = setTimeout(() => client.fail(`the sandbox did not start within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
     try {
       await client.ready;
-      if (cgroup) {
-        await joined;
-        await settleGroup(cgroup, init);
-      }
+      if (cgroup) await settleGroup(cgroup, init);
     } finally {
       clearTimeout(timer);
     }
@@ -219,28 +224,14 @@ async function thawOrStop(cgroup: SandboxCgroup, stop: () => void, warn: (messag
   stop();
 }
 
-/** Moves the supervisor (the child of the sandbox's pid 1) into the group as soon as it exists. */
-async function joinGroup(cgroup: SandboxCgroup, init: number): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    const children = childrenOf(init);
-    if (children.length > 0) {
-      await Promise.all(children.map((pid) => cgroup.add(pid)));
-      return;
-    }
-    if (Date.now() > deadline) throw new SandboxError('unavailable', 'the sandbox\'s supervisor did not appear');
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
-
 /**
- * Once the supervisor has joined (and said it is ready), moves whatever was forked before it
- * joined: anything forked later inherits the group from it, so from then on every process of
- * the sandbox is in the group, and so are all its future children.
+ * Checks that every process of the sandbox is in its group: they are born there (the starter
+ * joined before it became bwrap), so this only moves one that is not (and fails when it cannot).
  */
 async function settleGroup(cgroup: SandboxCgroup, init: number): Promise<void> {
-  for (const pid of descendantsOf(init)) if (!cgroup.contains(pid)) await cgroup.add(pid);
-  const outside = descendantsOf(init).filter((pid) => !cgroup.contains(pid));
+  const all = () => [init, ...descendantsOf(init)];
+  for (const pid of all()) if (!cgroup.contains(pid)) await cgroup.add(pid);
+  const outside = all().filter((pid) => !cgroup.contains(pid));
   if (outside.length > 0) throw new SandboxError('unavailable', `sandbox processes ${outside.join(', ')} could not join their cgroup`);
 }
 

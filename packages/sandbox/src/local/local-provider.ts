@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { ProvidedSandbox, SandboxProvider, SandboxSpec } from '../provider.js';
 import { requirePerl } from '../probe.js';
 import { SandboxError } from '../sandbox.js';
-import { buildSandboxEnv } from '../sandbox-env.js';
+import { buildSandboxEnv, splitForSupervisor } from '../sandbox-env.js';
 import { SupervisedSandbox, type CallDefaults, type LaunchedSupervisor } from '../supervised-sandbox.js';
 import { SUPERVISOR_SOURCE_DIR, SupervisorClient } from '../supervisor-client.js';
 import { OverlayWorkspaceStore } from '../workspace/overlay-workspace-store.js';
@@ -105,7 +105,7 @@ export class LocalProvider implements SandboxProvider {
     const store = await this.#ready;
     const mount = await store.mount(id);
     const uploads = spec.uploadsDir ?? mount.uploads;
-    const env = buildSandboxEnv(spec.env, { home: mount.home, user: userInfo().username }, this.#options.inheritEnv);
+    const env = splitForSupervisor(buildSandboxEnv(spec.env, { home: mount.home, user: userInfo().username }, this.#options.inheritEnv));
     const config = {
       workdir: mount.workspace,
       roots: [
@@ -117,11 +117,12 @@ export class LocalProvider implements SandboxProvider {
       shell: '/bin/bash',
       // Host processes are visible: only the shell's own sessions may be killed.
       ownPidNamespace: false,
+      env: env.deferred,
       ...(spec.proxySocketPath ? { proxy: { socketPath: spec.proxySocketPath, host: '127.0.0.1', port: 0 } } : {}),
     };
     const child = spawn(this.#perl, [join(SUPERVISOR_SOURCE_DIR, 'supervisor.pl'), JSON.stringify(config)], {
       cwd: mount.workspace,
-      env,
+      env: env.process,
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });

@@ -119,8 +119,7 @@ sub run_loop {
     my ($rin, $win) = ('', '');
     vec($rin, $_, 1) = 1 for keys %RD;
     vec($win, $_, 1) = 1 for keys %WR;
-    # A SIGCHLD that lands just before select is only seen at its timeout: keep it short while
-    # an answer depends on a child's exit.
+    # (Children's exits wake select through the SIGCHLD pipe; the timeout is a backstop.)
     my $timeout = $SHELL{active} || %EXEC_SESSIONS ? 0.1 : 1;
     if (%TIMERS) {
       my $now = now_ms();
@@ -233,6 +232,13 @@ sub loop_start {
   $STDOUT = out_new(\*STDOUT);
   nonblocking(\*STDIN);
   on_read(\*STDIN, \&on_stdin);
+  # A child's exit wakes the loop at once: the handler writes to a pipe that select watches. (A
+  # SIGCHLD arriving between the last reap and select runs the handler before select blocks, so
+  # an exec's answer never waits for select's timeout.)
+  pipe(my $wake_r, my $wake_w) or die "pipe: $!";
+  nonblocking($_) for $wake_r, $wake_w;
+  $SIG{CHLD} = sub { syswrite($wake_w, 'x') };
+  on_read($wake_r, sub { sysread($wake_r, my $drain, 512) });
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@
 # stdin (requests) and stdout (responses).
 #
 # Usage: perl supervisor.pl '<config json>'
-#   config: {workdir, roots: [{path, writable}], shell, ownPidNamespace, proxy?: {socketPath, host, port}}
+#   config: {workdir, roots: [{path, writable}], shell, ownPidNamespace, proxy?: {socketPath, host, port},
+#            env?: {name: value} (set for the shell and exec only: what perl itself would read)}
 #
 # Perl on purpose: every sandbox resume waits for this process to start, and perl starts in about
 # 5 ms where node takes 40. Only perl-base (Debian's Essential package) is used, and no module at
@@ -251,6 +252,8 @@ sub main {
   %CFG = %$config;
   $SHELL{cwd} = $WORKDIR = $CFG{workdir};
   $OWN_NS = $CFG{ownPidNamespace};
+  # Variables perl itself reads at start (PERL5OPT, PERLIO…) come here, for the shell and exec only.
+  if (ref $CFG{env} eq 'HASH') { $ENV{$_} = $CFG{env}{$_} for keys %{ $CFG{env} } }
   if (sysopen(my $exe, '/proc/self/exe', 0)) {
     my $elf = '';
     sysread($exe, $elf, 20);
@@ -258,7 +261,8 @@ sub main {
     ($SYS_CLOCK, $SYS_SETSID, $SYS_STATX) = $machine == 62 ? (228, 112, 332) : $machine == 183 ? (113, 157, 291) : ();
   }
   $SIG{PIPE} = 'IGNORE';
-  # Only to interrupt select: children are reaped after every wake-up.
+  # Interrupts select (event-loop.pl makes it write to a wake-up pipe); children are reaped after
+  # every wake-up.
   $SIG{CHLD} = sub {};
   my $proxy = ref $CFG{proxy} eq 'HASH' ? $CFG{proxy} : undef;
   # A fixed relay port is known before it listens, so the shell can start with it right away.

@@ -249,6 +249,23 @@ export function sandboxConformance(name: string, makeProvider: () => Promise<San
         expect(text(await sandbox.readFile('kept.txt'))).toBe('survives');
       });
 
+      it('gives the shell and exec the variables perl reads at start, without its supervisor reading them', async () => {
+        // Each of these would break a perl that read it: a module that does not exist, a library
+        // path into the workspace, UTF-8 layers on a byte protocol, unsafe signals.
+        const env = { PERL5OPT: '-MLonghand::Nowhere', PERL5LIB: '/nonexistent', PERLIO: ':utf8', PERL_UNICODE: 'SDA', PERL_SIGNALS: 'unsafe' };
+        const other = await provider.open(sandboxId(), { env });
+        try {
+          const shown = await other.shell('echo "$PERL5OPT|$PERL5LIB|$PERLIO|$PERL_UNICODE|$PERL_SIGNALS"');
+          expect(shown).toMatchObject({ exitCode: 0, output: '-MLonghand::Nowhere|/nonexistent|:utf8|SDA|unsafe\n' });
+          const run = await other.exec(['/bin/sh', '-c', 'echo "$PERL5OPT"']);
+          expect(text(run.stdout)).toBe('-MLonghand::Nowhere\n');
+          await other.writeFile('bytes.bin', new Uint8Array([0xff, 0x00, 0xe9]));
+          expect([...(await other.readFile('bytes.bin'))]).toEqual([0xff, 0x00, 0xe9]);
+        } finally {
+          await other.close();
+        }
+      });
+
       it('refuses calls once closed', async () => {
         const other = await provider.open(sandboxId());
         await other.shell('true');

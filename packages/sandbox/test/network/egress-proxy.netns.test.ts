@@ -8,7 +8,7 @@ import { Agent as HttpAgent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { NetworkPolicyOptions } from '../../src/network/policy.js';
 import type { ProxyTuning } from './fixtures/agent-protocol.js';
 import { connectThrough, getOverTunnel, readAll, requestThrough } from './fixtures/proxy-client.js';
@@ -173,16 +173,20 @@ describe('the egress proxy reaches allowed destinations', () => {
 
   it('allows only the listed hosts under limited networking', async () => {
     const proxy = await startProxy({ networking: { type: 'limited', allowed_hosts: ['public.test'], allow_package_managers: true } });
+    const publicConnections = () => world.publicHttp.connections + world.publicHttps.connections;
+    const atStart = publicConnections();
     const allowed = await connectThrough(proxy, 'public.test:443');
     expect(allowed.status).toBe(200);
     allowed.socket.destroy();
-    const connectionsBefore = world.publicHttp.connections + world.publicHttps.connections;
+    // The tunnel is up once the kernel has the connection; the server counts it a moment later.
+    await vi.waitFor(() => expect(publicConnections()).toBe(atStart + 1));
+    const connectionsBefore = publicConnections();
     for (const target of ['other.test:443', `${PUBLIC}:443`, 'public.test:8080']) {
       const refused = await connectThrough(proxy, target);
       expect(refused.status, target).toBe(403);
     }
     expect((await requestThrough(proxy, 'http://other.test/hello')).status).toBe(403);
-    expect(world.publicHttp.connections + world.publicHttps.connections).toBe(connectionsBefore);
+    expect(publicConnections()).toBe(connectionsBefore);
     expect((await world.agent.decisions(proxy)).map((entry) => entry.reason)).toEqual([
       'public.test:443 is allowed by public.test (allowed_hosts)',
       "other.test is not in this environment's allowed hosts (networking is limited)",
