@@ -51,7 +51,8 @@ export interface SupervisedSandboxOptions {
   calls?: Partial<CallDefaults>;
 }
 
-interface ShellAnswer {
+/** The supervisor's answer to `shell` (the protocol's shape; see supervisor/supervisor.pl). */
+export interface ShellAnswer {
   output: string;
   exitCode: number | null;
   timedOut: boolean;
@@ -59,7 +60,8 @@ interface ShellAnswer {
   truncated: boolean;
 }
 
-interface ExecAnswer {
+/** The supervisor's answer to `exec`: output as base64. */
+export interface ExecAnswer {
   stdout: string;
   stderr: string;
   exitCode: number | null;

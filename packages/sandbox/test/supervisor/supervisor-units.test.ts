@@ -7,25 +7,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SandboxError } from '@longhand/sandbox';
 import { SUPERVISOR_SOURCE_DIR, SupervisorClient } from '../../src/supervisor-client.js';
 import { removeRoots, tempRoot } from '../support/providers.js';
+import type { ExecAnswer, ShellAnswer as SupervisorShellAnswer } from '../../src/supervised-sandbox.js';
 
 // The supervisor is a Perl program run inside the sandbox; these tests drive it unsandboxed,
 // through its protocol, the way the local provider does.
 
-interface ShellAnswer {
-  output: string;
-  exitCode: number | null;
-  timedOut: boolean;
-  interrupted: boolean;
-  truncated: boolean;
+/** What `shell` answers, with the working directory the port leaves out. */
+interface ShellAnswer extends SupervisorShellAnswer {
   cwd: string;
-}
-interface ExecAnswer {
-  stdout: string;
-  stderr: string;
-  exitCode: number | null;
-  timedOut: boolean;
-  interrupted: boolean;
-  truncated: boolean;
 }
 type Child = ChildProcessByStdio<Writable, Readable, Readable>;
 
