@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrainRig } from '../support/brain.js';
 import { checkpoints, fork, restore, run, startBranching, turn, type Checkpoint } from './support.js';
@@ -94,6 +95,21 @@ describe('forks', () => {
     await turn(rig.client, two, 'what did we do?');
     const request = JSON.stringify(rig.provider.requests.at(-1)!.messages);
     expect(request).toContain('RUN: mkdir -p /workspace/notes');
+  });
+
+  it('start by default from the checkpoint of the turn that has just ended, recorded a moment after its idle', async () => {
+    const parent = await rig.session();
+    await run(rig.client, parent, 'echo v1 > /workspace/state && echo ok');
+    const [first] = await checkpoints(rig.client, parent);
+    // The end of a turn as the harness writes it: the idle event, then (a moment later) its checkpoint.
+    const { runtime } = rig.server;
+    const [idle] = await runtime.store.events.append(parent, [{ body: { type: 'session.status_idle', stop_reason: { type: 'end_turn' }, stop_details: null } }]);
+    const frozen = await runtime.branching.checkpoints.freeze(parent);
+    const recorded = sleep(200).then(() => runtime.branching.checkpoints.record(parent, 'turn_end', idle!.seq, frozen, 'idle'));
+    const child = await fork(rig.client, parent);
+    const turnEnd = await recorded;
+    expect(first!.seq).toBeLessThan(idle!.seq);
+    expect(child.forked_from).toEqual({ session_id: parent, checkpoint_id: turnEnd.id, seq: idle!.seq });
   });
 
   it('can start from an older checkpoint than the latest', async () => {

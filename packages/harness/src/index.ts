@@ -1,4 +1,5 @@
 export { Harness } from './turn/harness.js';
+export { TURN_OVER } from './turn/turn-context.js';
 export { DEFAULT_HARNESS_CONFIG } from './turn/harness-deps.js';
 export type { HarnessDeps, HarnessConfig, PreviewSink, TurnCheckpoints } from './turn/harness-deps.js';
 export { nextStep } from './turn/next-step.js';

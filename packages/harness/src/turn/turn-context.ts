@@ -6,7 +6,8 @@ import { SessionState } from '../session-state.js';
 import type { HarnessDeps } from './harness-deps.js';
 
 /** Stop reasons after which the turn is over (not waiting for the client or the budget). */
-const TURN_OVER = new Set(['end_turn', 'retries_exhausted', 'refusal']);
+/** Stop reasons that end a turn: the session goes idle with the turn's checkpoint. */
+export const TURN_OVER: ReadonlySet<string> = new Set(['end_turn', 'retries_exhausted', 'refusal']);
 
 /**
  * One run of one session: the fenced writer and the folded state, kept in step. Every append

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TURN_OVER } from '@longhand/harness';
 import { LonghandError, type Checkpoint, type Session, type SessionForkParamsT, type SessionRestoreParamsT } from '@longhand/protocol';
 import type { Store } from '@longhand/store';
 import type { Caller } from '../caller.js';
@@ -9,6 +11,8 @@ import type { Sessions } from '../sessions/sessions.js';
 import { Checkpoints, forkedSession, type StoredCheckpoint } from './checkpoints.js';
 
 const BUSY: ReadonlySet<string> = new Set(['running', 'rescheduling']);
+/** How long a fork waits for the checkpoint of a turn that has just ended. */
+const END_OF_TURN_WAIT_MS = 2000;
 
 /**
  * Forks and restores (a Longhand extension, docs/api-extensions.md). A fork is a new session
@@ -36,10 +40,9 @@ export class Branching {
   }
 
   async fork(caller: Caller, sessionId: string, params: SessionForkParamsT): Promise<Session> {
-    const { session: parent } = await this.sessions.record(caller, sessionId);
-    const stored = params.checkpoint_id
-      ? await this.checkpoints.find(caller, sessionId, params.checkpoint_id)
-      : ((await this.checkpoints.latest(caller, sessionId)) ?? (await this.takeNow(caller, sessionId)));
+    const record = await this.sessions.record(caller, sessionId);
+    const parent = record.session;
+    const stored = params.checkpoint_id ? await this.checkpoints.find(caller, sessionId, params.checkpoint_id) : await this.latestForFork(caller, sessionId, record.lastSeq);
     const session = forkedSession(parent, stored.checkpoint, params);
     session.resources = await Promise.all(
       parent.resources.map(async (resource) =>
@@ -72,6 +75,22 @@ export class Branching {
     await this.checkpoints.take(sessionId, 'restore');
     await this.continueIfMidTurn(sessionId, stored);
     return this.sessions.retrieve(caller, sessionId);
+  }
+
+  /**
+   * The checkpoint a fork starts from by default: the latest. A turn's own checkpoint is recorded
+   * a moment after its `session.status_idle`, so a fork made on seeing that event waits for it
+   * (up to 2 s; then, the end-of-turn checkpoint having failed, it takes one itself) rather than
+   * start from the turn before.
+   */
+  private async latestForFork(caller: Caller, sessionId: string, lastSeq: number): Promise<StoredCheckpoint> {
+    const [last] = lastSeq > 0 ? await this.store.events.read(sessionId, { afterSeq: lastSeq - 1, limit: 1 }) : [];
+    const turnJustEnded = last?.event.type === 'session.status_idle' && TURN_OVER.has(last.event.stop_reason.type);
+    for (const deadline = Date.now() + END_OF_TURN_WAIT_MS; ; await sleep(25)) {
+      const latest = await this.checkpoints.latest(caller, sessionId);
+      if (latest && (!turnJustEnded || latest.checkpoint.seq >= lastSeq)) return latest;
+      if (!turnJustEnded || Date.now() >= deadline) return this.takeNow(caller, sessionId);
+    }
   }
 
   /** A session with no checkpoint yet is checkpointed when it is first forked. */
