@@ -368,7 +368,7 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
     const attrs = this.#attrs();
     const staging = this.#repo.stagingDir();
     try {
-      const work = () => snapshotUpper(rw, staging, live.manifest, { attrs, move: false, maxBytes: this.#maxLayerBytes });
+      const work = () => snapshotUpper(rw, staging, live.manifest, { attrs, move: false, maxBytes: this.#maxLayerBytes, previousLayer: this.#previousLayer(live) });
       const snap = live.mounted && quiesce ? await quiesce(work) : await work();
       const base = live.manifest ? live.stack : this.method === 'copy' ? [] : record.layers;
       let layers = base;
@@ -387,6 +387,15 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
     } finally {
       attrs?.close();
     }
+  }
+
+  /**
+   * The layer the last running snapshot made: on top of the stack whenever that snapshot took
+   * anything racy (see upper-snapshot.ts), which is when it is looked at.
+   */
+  #previousLayer(live: Live): string | undefined {
+    const top = live.manifest ? live.stack.at(-1) : undefined;
+    return top ? this.#repo.dir(top) : undefined;
   }
 
   /** A stopped overlay sandbox: its writable layer becomes a layer as it is (a rename). */
@@ -428,7 +437,7 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
     try {
       let snap;
       try {
-        snap = await snapshotUpper(rw, staging, live.manifest, { attrs, move: true, maxBytes: this.#maxLayerBytes });
+        snap = await snapshotUpper(rw, staging, live.manifest, { attrs, move: true, maxBytes: this.#maxLayerBytes, previousLayer: this.#previousLayer(live) });
       } catch (err) {
         if (!(err instanceof SandboxError && err.code === 'too_large')) throw err;
         // Too big to be a layer: the writable layer stays as it is, on the stack it was mounted

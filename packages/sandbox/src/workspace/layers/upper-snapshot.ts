@@ -10,9 +10,12 @@
  * unchanged files cost neither time nor space. Without a previous snapshot the layer holds the
  * whole directory. ctime cannot be set by a sandbox, so an unchanged ctime means unchanged data;
  * a file whose ctime was within `RACY_NS` (50 ms) of the previous snapshot is taken again, since
- * a write in the same clock tick may have left its ctime as it was.
+ * a write in the same clock tick may have left its ctime as it was; unless it is exactly as the
+ * previous snapshot's layer holds it (bytes, mode and time), which settles it as unchanged (the
+ * way git settles a racily clean file), so a checkpoint right after a write does not make the
+ * next one, with nothing changed, a new layer.
  */
-import { chmodSync, constants, copyFileSync, linkSync, lutimesSync, mkdirSync, renameSync, symlinkSync, utimesSync } from 'node:fs';
+import { chmodSync, closeSync, constants, copyFileSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, readlinkSync, readSync, renameSync, symlinkSync, utimesSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { SandboxError } from '../../sandbox.js';
 import type { OverlayAttrs } from '../overlay/overlay-helper.js';
@@ -43,6 +46,8 @@ export interface SnapshotIo {
   move: boolean;
   /** Largest total length of file data the layer may hold; beyond it nothing is copied. */
   maxBytes: number;
+  /** The layer the previous snapshot made (where its racy entries can be compared), if any. */
+  previousLayer?: string | undefined;
 }
 
 /** The outcome of one snapshot. */
@@ -75,14 +80,15 @@ export async function snapshotUpper(dir: string, staging: string, previous: Uppe
     if (forcedRoot !== undefined && !path.startsWith(`${forcedRoot}/`)) forcedRoot = undefined;
     const before = previous?.entries.get(path);
     const forced = forcedRoot !== undefined;
-    const changed =
-      !previous ||
-      !before ||
-      before.kind !== kindOf(walked) ||
-      before.ino !== walked.ino ||
-      before.ctimeNs !== walked.ctimeNs ||
-      (walked.entry.type === 'file' && before.size !== walked.entry.size) ||
-      before.ctimeNs >= previous.takenAtNs - RACY_NS;
+    const seenBefore =
+      previous !== undefined &&
+      before !== undefined &&
+      before.kind === kindOf(walked) &&
+      before.ino === walked.ino &&
+      before.ctimeNs === walked.ctimeNs &&
+      (walked.entry.type !== 'file' || before.size === walked.entry.size);
+    const racy = seenBefore && before!.ctimeNs >= previous!.takenAtNs - RACY_NS;
+    const changed = !seenBefore || (racy && !(io.previousLayer && before!.opaque === (walked.entry.type === 'dir' && walked.entry.opaque) && sameAsInLayer(walked, io.previousLayer)));
     if (walked.entry.type === 'dir') {
       const opaque = walked.entry.opaque;
       const newlyOpaque = opaque && (!previous || !before || before.kind !== 'dir' || before.ino !== walked.ino || !before.opaque);
@@ -179,6 +185,67 @@ export async function snapshotUpper(dir: string, staging: string, previous: Uppe
     utimesSync(join(staging, path), mtime, mtime);
   }
   return { manifest: manifestOf(now, takenAtNs), marks, changed: true, addedBytes };
+}
+
+/**
+ * Whether an entry is exactly as `layer` holds it: what the layer's canonical tar would record
+ * (type, mode, mtime in seconds, a symlink's target) and, for a file, every byte. Whiteouts and
+ * extra names of a file are never settled this way: they are taken again.
+ */
+function sameAsInLayer(walked: WalkedEntry, layer: string): boolean {
+  const { entry } = walked;
+  const stored = join(layer, entry.path);
+  let st;
+  try {
+    st = lstatSync(stored);
+  } catch {
+    return false;
+  }
+  const seconds = Math.floor(st.mtimeMs / 1000);
+  switch (entry.type) {
+    case 'dir':
+      return st.isDirectory() && (st.mode & 0o7777) === entry.mode && seconds === entry.mtime;
+    case 'symlink':
+      return st.isSymbolicLink() && seconds === entry.mtime && readlinkSync(stored) === entry.target;
+    case 'file':
+      return st.isFile() && st.nlink === 1 && walked.nlink === 1 && st.size === entry.size && (st.mode & 0o7777) === entry.mode && seconds === entry.mtime && sameBytes(walked.source!, stored, entry.size);
+    default:
+      return false;
+  }
+}
+
+/** Whether two regular files of `size` bytes hold the same bytes (read without following links). */
+function sameBytes(a: string, b: string, size: number): boolean {
+  const chunk = Math.min(size, 1024 * 1024);
+  if (chunk === 0) return true;
+  const [left, right] = [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)];
+  const fa = openSync(a, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const fb = openSync(b, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      for (let offset = 0; offset < size; ) {
+        const want = Math.min(chunk, size - offset);
+        if (readFully(fa, left, want, offset) !== want || readFully(fb, right, want, offset) !== want) return false;
+        if (!left.subarray(0, want).equals(right.subarray(0, want))) return false;
+        offset += want;
+      }
+      return true;
+    } finally {
+      closeSync(fb);
+    }
+  } finally {
+    closeSync(fa);
+  }
+}
+
+function readFully(fd: number, buffer: Buffer, length: number, position: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buffer, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
 }
 
 function manifestOf(now: readonly WalkedEntry[], takenAtNs: bigint): UpperManifest {
