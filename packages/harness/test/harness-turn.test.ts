@@ -34,23 +34,6 @@ describe('a turn', () => {
     await r.close();
   });
 
-  it('clears the wake mark in the write that makes the session idle, so a client seeing idle can restore at once', async () => {
-    const r = await rig(sequence([{ text: 'Hello there.' }]));
-    await r.send(userText('hi'));
-    const events = r.store.events;
-    const append = events.append.bind(events);
-    const wakeSeqAtIdle: number[] = [];
-    events.append = (async (...args: Parameters<typeof append>) => {
-      const stored = await append(...args);
-      const [sessionId, drafts] = args;
-      if (drafts.some((d) => 'body' in d && d.body.type === 'session.status_idle')) wakeSeqAtIdle.push((await r.store.sessions.get(sessionId))!.wakeSeq);
-      return stored;
-    }) as typeof append;
-    await r.run();
-    expect(wakeSeqAtIdle).toEqual([0]);
-    await r.close();
-  });
-
   it('runs an allowed tool, feeds its result back, and ends with the final answer', async () => {
     const r = await rig(
       (view, call) => (call === 0 ? { text: 'Let me look.', toolUses: [{ name: 'read', input: { file_path: 'a.txt' } }] } : { text: `The file says: ${view.toolResults[0]?.text}` }),

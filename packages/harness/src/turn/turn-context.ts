@@ -67,11 +67,7 @@ export class TurnContext {
     const endsTurn = drafts.some((d) => 'body' in d && d.body.type === 'session.status_idle' && TURN_OVER.has(d.body.stop_reason.type));
     const checkpoints = endsTurn ? this.deps.checkpoints : undefined;
     const frozen = checkpoints ? await checkpoints.freeze(this.sessionId).catch((error: unknown) => this.logCheckpoint(error)) : undefined;
-    // Going idle consumes the input seen so far, in the same write: a client that sees the session
-    // idle can restore it at once (a later "done" step would clear the mark only a moment after).
-    const goesIdle = drafts.some((d) => 'body' in d && d.body.type === 'session.status_idle');
-    const consumed = goesIdle && options.consumedThrough === undefined && !options.wake ? { consumedThrough: this.state.lastSeq } : {};
-    const stored = await this.deps.log.append(this.sessionId, drafts, { ...options, ...consumed, fence: this.fence });
+    const stored = await this.deps.log.append(this.sessionId, drafts, { ...options, fence: this.fence });
     await this.catchUp();
     const idle = stored.find((s) => s.event.type === 'session.status_idle');
     if (checkpoints && frozen !== undefined && idle) await checkpoints.record(this.sessionId, idle.seq, frozen).catch((error: unknown) => this.logCheckpoint(error));
