@@ -33,7 +33,8 @@ import { importLayer } from './layers/layer-import.js';
 import { forEachLimit, LayerRepository } from './layers/layer-repository.js';
 import { walkLayer } from './layers/layer-walk.js';
 import { materialize } from './layers/materialize.js';
-import { snapshotUpper, type UpperManifest } from './layers/upper-snapshot.js';
+import { buildLayer, diffUpper, snapshotUpper, type LayerLookup, type UpperChanges, type UpperManifest } from './layers/upper-snapshot.js';
+import type { JournalDraft } from './layers/layer-journal.js';
 import { createDirectory, readLayeredRecord, writeLayeredRecord, type LayeredRecord } from './layered-record.js';
 import { probeLayeredMethod } from './layered-method.js';
 import type { CheckpointResult, LayerInfo, Snapshot, SnapshotStore } from './snapshots.js';
@@ -66,6 +67,8 @@ export interface OverlayWorkspaceStoreOptions {
 }
 
 const WRITABLE = ['workspace', 'home', 'outputs'] as const;
+/** A running snapshot adding more file data than this copies it into a staging directory instead of a journal. */
+const JOURNAL_MAX_BYTES = 64 * 1024 * 1024;
 
 /** What this process knows about a sandbox beyond its record. */
 interface Live {
@@ -117,8 +120,15 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
     this.#options = options;
     const self = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
     this.#layerOwner = options.uids === 'self' ? self : layerOwner(this.root, options.uids);
-    this.#repo = new LayerRepository({ root: this.root, owner: options.uids === 'self' ? undefined : this.#layerOwner, native: method === 'overlay', maxBytes: options.maxLayerBytes ?? 16 * 1024 ** 3 });
+    this.#repo = new LayerRepository({
+      root: this.root,
+      owner: options.uids === 'self' ? undefined : this.#layerOwner,
+      native: method === 'overlay',
+      maxBytes: options.maxLayerBytes ?? 16 * 1024 ** 3,
+      attrs: () => this.#attrs(),
+    });
     mkdirSync(join(this.root, 'empty'), { recursive: true, mode: 0o755 });
+    this.#repo.recover();
   }
 
   async ensure(id: string): Promise<WorkspaceRecord> {
@@ -159,10 +169,14 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
     });
   }
 
-  /** Unmounts every view mounted only for browsing, and ends the spare helper (at shutdown). */
+  /**
+   * Unmounts every view mounted only for browsing, lets the layers being unpacked from their
+   * journals finish, and ends the spare helper (at shutdown).
+   */
   async closeViews(): Promise<void> {
-    this.#helpers.close();
     await Promise.all([...this.#live].filter(([, live]) => live.browsing).map(([id, live]) => this.#locked(id, () => this.#endBrowsing(id, live))));
+    await this.#repo.settle();
+    this.#helpers.close();
   }
 
   /** Unmounts a view mounted only for browsing. Call with the sandbox's lock held. */
@@ -192,6 +206,7 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
         if (record.layers.length > (this.#options.maxStackDepth ?? 128)) await this.#squash(id, record);
         if (record.layers.length > 0 || this.#options.stablePaths) {
           this.#repo.requireAll(record.layers);
+          await this.#repo.ready(record.layers);
           const idmapped = record.layers.length > 0 && record.uid !== this.#layerOwner.uid;
           const helper = this.#attrs();
           try {
@@ -360,42 +375,61 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
     return { workspace: join(shown, 'workspace'), home: join(shown, 'home'), outputs: join(shown, 'outputs'), uploads: join(dir, 'uploads') };
   }
 
-  /** A snapshot of the writable layer taken in place (running overlay, or the copy method). */
+  /**
+   * A snapshot of the writable layer taken in place (running overlay, or the copy method). While
+   * the sandbox is frozen, the changed files are read into the new layer's journal (one file,
+   * written sequentially), which is synced after the thaw; the layer's directory is unpacked from
+   * it in the background (layer-journal.ts). Changes too big for a journal, or with sparse files
+   * (a journal would write their holes out), are copied into a staging directory instead.
+   */
   async #snapshotInPlace(id: string, record: LayeredRecord, live: Live, quiesce: (<T>(work: () => Promise<T>) => Promise<T>) | undefined): Promise<CheckpointResult> {
     const rw = viewPaths(this.#dir(id)).rw;
-    // Helper process and staging directory exist before the sandbox is frozen: only the walk and
-    // the copies of changed files happen while it is.
+    // Helper process and the previous layer's lookup exist before the sandbox is frozen.
     const attrs = this.#attrs();
-    const staging = this.#repo.stagingDir();
+    const previousLayer = this.#previousLayer(live);
+    let staging: string | undefined;
+    let draft: JournalDraft | undefined;
     try {
-      const work = () => snapshotUpper(rw, staging, live.manifest, { attrs, move: false, maxBytes: this.#maxLayerBytes, previousLayer: this.#previousLayer(live) });
-      const snap = live.mounted && quiesce ? await quiesce(work) : await work();
+      const work = async (): Promise<UpperChanges> => {
+        const changes = await diffUpper(rw, live.manifest, { attrs, maxBytes: this.#maxLayerBytes, previousLayer });
+        if (changes.entries.length === 0) return changes;
+        if (!changes.sparse && changes.addedBytes <= JOURNAL_MAX_BYTES) {
+          draft = await this.#repo.writeJournal(changes.entries);
+        } else {
+          staging = this.#repo.stagingDir();
+          await buildLayer(rw, changes, staging, { attrs, move: false });
+        }
+        return changes;
+      };
+      const changes = live.mounted && quiesce ? await quiesce(work) : await work();
       const base = live.manifest ? live.stack : this.method === 'copy' ? [] : record.layers;
       let layers = base;
-      if (snap.changed) layers = onTop(base, (await this.#repo.commit(staging, attrs, snap.marks)).id);
-      else await rm(staging, { recursive: true, force: true });
-      live.manifest = snap.manifest;
+      if (draft) layers = onTop(base, (await this.#repo.commitJournal(draft, changes.addedBytes, changes.marks)).id);
+      else if (staging) layers = onTop(base, (await this.#repo.commit(staging, attrs, changes.marks)).id);
+      live.manifest = changes.manifest;
       live.stack = layers;
       if (this.method === 'copy') {
         record.layers = layers;
         this.#write(record);
       }
-      return { snapshot: { layers: [...layers] }, addedBytes: snap.addedBytes };
+      return { snapshot: { layers: [...layers] }, addedBytes: changes.addedBytes };
     } catch (err) {
-      await rm(staging, { recursive: true, force: true });
+      if (staging) await rm(staging, { recursive: true, force: true });
+      await draft?.abort();
       throw err;
     } finally {
+      previousLayer?.close();
       attrs?.close();
     }
   }
 
   /**
    * The layer the last running snapshot made: on top of the stack whenever that snapshot took
-   * anything racy (see upper-snapshot.ts), which is when it is looked at.
+   * anything racy (see upper-snapshot.ts), which is when it is looked at. Close it after use.
    */
-  #previousLayer(live: Live): string | undefined {
+  #previousLayer(live: Live): (LayerLookup & { close(): void }) | undefined {
     const top = live.manifest ? live.stack.at(-1) : undefined;
-    return top ? this.#repo.dir(top) : undefined;
+    return top ? this.#repo.lookup(top) : undefined;
   }
 
   /** A stopped overlay sandbox: its writable layer becomes a layer as it is (a rename). */
@@ -434,10 +468,11 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
     const rw = viewPaths(this.#dir(id)).rw;
     const attrs = this.#attrs();
     const staging = this.#repo.stagingDir();
+    const previousLayer = this.#previousLayer(live);
     try {
       let snap;
       try {
-        snap = await snapshotUpper(rw, staging, live.manifest, { attrs, move: true, maxBytes: this.#maxLayerBytes, previousLayer: this.#previousLayer(live) });
+        snap = await snapshotUpper(rw, staging, live.manifest, { attrs, move: true, maxBytes: this.#maxLayerBytes, previousLayer });
       } catch (err) {
         if (!(err instanceof SandboxError && err.code === 'too_large')) throw err;
         // Too big to be a layer: the writable layer stays as it is, on the stack it was mounted
@@ -458,12 +493,14 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
       await rm(staging, { recursive: true, force: true });
       throw err;
     } finally {
+      previousLayer?.close();
       attrs?.close();
     }
   }
 
   /** Replaces a stack deeper than the limit by one layer holding its merged files. */
   async #squash(id: string, record: LayeredRecord): Promise<void> {
+    await this.#repo.ready(record.layers);
     const staging = this.#repo.stagingDir();
     const attrs = this.#attrs();
     try {
@@ -483,6 +520,7 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
     await mkdir(fresh, { mode: 0o700 });
     try {
       if (this.method === 'copy') {
+        await this.#repo.ready(layers);
         const attrs = this.#attrs();
         try {
           await materialize(this.#repo, attrs, layers, fresh, 'copy', this.#owner(record));

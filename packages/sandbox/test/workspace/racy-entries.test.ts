@@ -1,7 +1,8 @@
-import { mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readdirSync, statSync, utimesSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { snapshotUpper, type UpperManifest } from '../../src/workspace/layers/upper-snapshot.js';
+import { diffUpper, layerDirLookup, snapshotUpper, type LayerLookup, type UpperManifest } from '../../src/workspace/layers/upper-snapshot.js';
+import { LayerJournal } from '../../src/workspace/layers/layer-journal.js';
 import { removeRoots, tempRoot } from '../support/providers.js';
 
 afterAll(removeRoots);
@@ -32,6 +33,44 @@ function emptyDir(root: string, name: string): string {
   return dir;
 }
 
+/**
+ * The first snapshot's layer in either form a store keeps it: its directory, or its journal (the
+ * layer's tar, before it is unpacked). `spoil` gives the layer's copy of the plan other bytes of
+ * the same length, mode and time.
+ */
+const FORMS: { name: string; open(root: string, upper: string, first: string): Promise<{ lookup: LayerLookup; spoil(): void }> }[] = [
+  {
+    name: 'a directory',
+    open: async (_root, _upper, first) => ({
+      lookup: layerDirLookup(first),
+      spoil() {
+        const stored = join(first, PLAN);
+        const { mtime } = statSync(stored);
+        writeFileSync(stored, 'THE PLAN');
+        utimesSync(stored, mtime, mtime);
+      },
+    }),
+  },
+  {
+    name: 'a journal',
+    open: async (root, upper) => {
+      const journal = new LayerJournal(join(root, 'journal'));
+      const changes = await diffUpper(upper, undefined, io);
+      const draft = await journal.write(changes.entries);
+      await draft.finish();
+      const lookup = journal.lookup(draft.id, draft.index)!;
+      return {
+        lookup,
+        spoil() {
+          const fd = openSync(journal.path(draft.id), 'r+');
+          writeSync(fd, 'THE PLAN', draft.index.get(PLAN)!.offset);
+          closeSync(fd);
+        },
+      };
+    },
+  },
+];
+
 describe('entries written in the tick before a snapshot (racy)', () => {
   it('are taken again when there is no previous layer to compare them with', async () => {
     const { root, upper, manifest } = await snapshottedJustAfterWriting();
@@ -41,24 +80,25 @@ describe('entries written in the tick before a snapshot (racy)', () => {
     expect(statSync(join(second, PLAN)).size).toBe(8);
   });
 
-  it('are settled as unchanged when the previous layer holds them exactly: no new layer', async () => {
-    const { root, upper, first, manifest } = await snapshottedJustAfterWriting();
-    const second = emptyDir(root, 'layer-2');
-    const two = await snapshotUpper(upper, second, manifest, { ...io, previousLayer: first });
-    expect(two.changed).toBe(false);
-    expect(readdirSync(second)).toEqual([]);
-  });
+  describe.each(FORMS)('with the previous layer as $name', (form) => {
+    it('are settled as unchanged when the previous layer holds them exactly: no new layer', async () => {
+      const { root, upper, first, manifest } = await snapshottedJustAfterWriting();
+      const { lookup } = await form.open(root, upper, first);
+      const second = emptyDir(root, 'layer-2');
+      const two = await snapshotUpper(upper, second, manifest, { ...io, previousLayer: lookup });
+      expect(two.changed).toBe(false);
+      expect(readdirSync(second)).toEqual([]);
+    });
 
-  it('are taken again when the bytes differ, even with the same size, mode and time', async () => {
-    const { root, upper, first, manifest } = await snapshottedJustAfterWriting();
-    // What a second write in the same tick would leave: the layer holds other bytes than the file.
-    const stored = join(first, PLAN);
-    const { mtime } = statSync(stored);
-    writeFileSync(stored, 'THE PLAN');
-    utimesSync(stored, mtime, mtime);
-    const second = emptyDir(root, 'layer-2');
-    const two = await snapshotUpper(upper, second, manifest, { ...io, previousLayer: first });
-    expect(two.changed).toBe(true);
-    expect(readdirSync(join(second, 'workspace', 'notes'))).toEqual(['plan.md']);
+    it('are taken again when the bytes differ, even with the same size, mode and time', async () => {
+      const { root, upper, first, manifest } = await snapshottedJustAfterWriting();
+      // What a second write in the same tick would leave: the layer holds other bytes than the file.
+      const { lookup, spoil } = await form.open(root, upper, first);
+      spoil();
+      const second = emptyDir(root, 'layer-2');
+      const two = await snapshotUpper(upper, second, manifest, { ...io, previousLayer: lookup });
+      expect(two.changed).toBe(true);
+      expect(readdirSync(join(second, 'workspace', 'notes'))).toEqual(['plan.md']);
+    });
   });
 });

@@ -17,8 +17,9 @@ import { SandboxError } from '../../sandbox.js';
 import type { OverlayAttrs } from '../overlay/overlay-helper.js';
 import { readTar, type TarHeader } from './layer-tar.js';
 import type { LayerRepository, StoredLayerInfo } from './layer-repository.js';
-import { layerHex } from './layer-repository.js';
+import { layerHex } from './layer-id.js';
 import { HoleyWriter } from './sparse-files.js';
+import type { LayerMarks } from './layer-walk.js';
 
 /** Limits of one import. */
 export interface ImportLimits {
@@ -73,6 +74,18 @@ export async function importLayer(repo: LayerRepository, attrs: OverlayAttrs | u
     if (`sha256:${hash.digest('hex')}` !== claimed) refuse(`the archive's bytes for layer ${claimed} do not hash to its id`);
     return existing;
   }
+  const { staging, marks } = await extractLayer(repo, attrs, tar, limits, { ownSymlinks: false });
+  return repo.commit(staging, attrs, marks, claimed);
+}
+
+/**
+ * Extracts a layer archive into a new staging directory of `repo`, checking every entry as
+ * `importLayer` says; the caller commits it (or removes it).
+ * @param options.ownSymlinks the archive is one this store wrote (a journal of its own layer):
+ *   symlinks may point anywhere, as a sandbox's own symlinks do (they resolve inside a sandbox)
+ * @throws SandboxError `invalid_archive` on any bad entry (nothing is kept)
+ */
+export async function extractLayer(repo: LayerRepository, attrs: OverlayAttrs | undefined, tar: NodeJS.ReadableStream, limits: ImportLimits, options: { ownSymlinks: boolean }): Promise<{ staging: string; marks: LayerMarks | undefined }> {
   const staging = repo.stagingDir();
   const kinds = new Map<string, 'dir' | 'file' | 'other'>([['', 'dir']]);
   const dirTimes: [string, number, number][] = [];
@@ -118,7 +131,7 @@ export async function importLayer(repo: LayerRepository, attrs: OverlayAttrs | u
           return;
         }
         case 'symlink':
-          checkSymlink(path, header.link);
+          if (!options.ownSymlinks) checkSymlink(path, header.link);
           await symlink(header.link, at(path));
           await lutimes(at(path), header.mtime, header.mtime);
           kinds.set(path, 'other');
@@ -151,5 +164,5 @@ export async function importLayer(repo: LayerRepository, attrs: OverlayAttrs | u
     if (err instanceof SandboxError) throw err;
     throw new SandboxError('invalid_archive', `not a valid layer archive: ${(err as Error).message}`);
   }
-  return repo.commit(staging, attrs, repo.native ? undefined : { whiteouts, opaque }, claimed);
+  return { staging, marks: repo.native ? undefined : { whiteouts, opaque } };
 }

@@ -8,6 +8,9 @@
  *   .staging-<random>/         a layer being built (never in a stack; removed on failure)
  * <root>/layer-info/<hex>.json 0600 { id, bytes, whiteouts?, opaque? }: written before the rename
  *                              that publishes the layer, so a published layer always has one
+ * <root>/journal/<hex>.tar     a layer written ahead as its canonical tar (layer-journal.ts), not
+ *                              yet unpacked into its directory ("journaled"); it is published in
+ *                              the background, and everything that needs its directory waits
  * ```
  *
  * A layer's id is `sha256:<hex>` of its canonical tar (layer-tar.ts); its directory is only ever
@@ -15,9 +18,8 @@
  * in layers belong to one owner (the layer owner); a sandbox sees them as its own through an
  * idmapped mount, so a fork running as another uid can use them unchanged.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chownSync, createReadStream, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -26,8 +28,13 @@ import type { LayerInfo } from '../snapshots.js';
 import type { OverlayAttrs } from '../overlay/overlay-helper.js';
 import { timeSlicer } from './time-slice.js';
 import { dataBytes, layerDigest, tarStream, walkLayer, type LayerMarks, type WalkedEntry } from './layer-walk.js';
+import { LAYER_ID as ID, layerHex } from './layer-id.js';
+import { LayerJournal, type JournalDraft, type JournalIndex } from './layer-journal.js';
+import { extractLayer } from './layer-import.js';
+import { layerDirLookup, type LayerLookup } from './upper-snapshot.js';
+import { syncDirectory, syncFileSystem } from './sync.js';
 
-const ID = /^sha256:([0-9a-f]{64})$/;
+export { layerHex, syncDirectory, syncFileSystem };
 /** Staging directories older than this were left by a process that died. */
 const STALE_STAGING_MS = 60 * 60_000;
 
@@ -46,32 +53,14 @@ export interface LayerRepositoryOptions {
   native: boolean;
   /** Largest total length of file data a layer may hold (sparse files count in full). */
   maxBytes: number;
+  /** An attribute helper for publishing journaled layers (closed after use), where `native`. */
+  attrs?: () => OverlayAttrs | undefined;
 }
 
-/** The hex part of a layer id. @throws SandboxError `not_found` for anything else */
-export function layerHex(id: string): string {
-  const match = ID.exec(id);
-  if (!match) throw new SandboxError('not_found', `${JSON.stringify(id)} is not a layer id`);
-  return match[1]!;
-}
-
-/** Runs syncfs(2) on the file system holding `path` (one journal commit for a whole layer). */
-export function syncFileSystem(path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sync', ['-f', path], { stdio: 'ignore', env: {} });
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`sync -f ${path} exited with ${code}`))));
-  });
-}
-
-/** Fsyncs a directory so a rename inside it is durable. */
-export async function syncDirectory(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+/** A journaled layer of this process: where its entries are, and its publication under way. */
+interface Journaled {
+  index: JournalIndex | undefined;
+  publishing: Promise<void> | undefined;
 }
 
 /** The layers of one storage root. */
@@ -79,11 +68,14 @@ export class LayerRepository {
   readonly layersDir: string;
   readonly #infoDir: string;
   readonly #options: LayerRepositoryOptions;
+  readonly #journal: LayerJournal;
+  readonly #journaled = new Map<string, Journaled>();
 
   constructor(options: LayerRepositoryOptions) {
     this.#options = options;
     this.layersDir = join(options.root, 'layers');
     this.#infoDir = join(options.root, 'layer-info');
+    this.#journal = new LayerJournal(join(options.root, 'journal'));
     mkdirSync(this.layersDir, { recursive: true, mode: 0o700 });
     mkdirSync(this.#infoDir, { recursive: true, mode: 0o700 });
     // Seen through an idmapped clone, a directory of an unmapped owner would be closed even to
@@ -101,15 +93,20 @@ export class LayerRepository {
     return join(this.layersDir, layerHex(id));
   }
 
-  /** Whether the layer is stored here. */
+  /** Whether the layer is stored here (published, or journaled and about to be). */
   has(id: string): boolean {
+    return this.published(id) || this.#journal.has(id);
+  }
+
+  /** Whether the layer's directory is in place (what a mount, a walk or a copy needs). */
+  published(id: string): boolean {
     return existsSync(join(this.#infoDir, `${layerHex(id)}.json`)) && existsSync(this.dir(id));
   }
 
   /** The layer's facts, or undefined when it is not stored here. */
   info(id: string): StoredLayerInfo | undefined {
     try {
-      if (!existsSync(this.dir(id))) return undefined;
+      if (!existsSync(this.dir(id)) && !this.#journal.has(id)) return undefined;
       return JSON.parse(readFileSync(join(this.#infoDir, `${layerHex(id)}.json`), 'utf8')) as StoredLayerInfo;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -172,7 +169,7 @@ export class LayerRepository {
       }
       const info: StoredLayerInfo = { id, bytes, ...(marks && !this.#options.native ? { marks } : {}) };
       const hex = layerHex(id);
-      if (this.has(id)) {
+      if (this.published(id)) {
         await rm(staging, { recursive: true, force: true });
         return this.info(id) ?? info;
       }
@@ -200,9 +197,123 @@ export class LayerRepository {
    * @throws SandboxError `not_found`
    */
   async export(id: string, attrs: OverlayAttrs | undefined): Promise<Readable> {
+    if (!this.published(id)) {
+      // A journal is the layer's canonical tar already. Opened first: it may be published and
+      // removed meanwhile, which an open descriptor does not mind.
+      const handle = await open(this.#journal.path(id), 'r').catch(() => undefined);
+      if (handle) return handle.createReadStream();
+    }
     const info = this.info(id);
     if (!info) throw new SandboxError('not_found', `layer ${id} is not stored here`);
     return tarStream(await this.walk(this.dir(id), attrs, info.marks));
+  }
+
+  /**
+   * Writes the canonical tar of a new layer's entries (sources read now: call it while they
+   * cannot change); `commitJournal` makes it durable and a layer.
+   */
+  writeJournal(entries: readonly WalkedEntry[]): Promise<JournalDraft> {
+    return this.#journal.write(entries);
+  }
+
+  /**
+   * Makes a journal durable and its layer one of this repository's, to be published in the
+   * background; the layer can be named in stacks, forked, exported and collected from now on.
+   */
+  async commitJournal(draft: JournalDraft, bytes: number, marks: LayerMarks | undefined): Promise<StoredLayerInfo> {
+    const info: StoredLayerInfo = { id: draft.id, bytes, ...(marks && !this.#options.native ? { marks } : {}) };
+    if (this.published(draft.id)) {
+      await draft.abort();
+      return this.info(draft.id) ?? info;
+    }
+    await draft.finish();
+    const infoPath = join(this.#infoDir, `${layerHex(draft.id)}.json`);
+    // Not synced: after a crash the journal is published again, which writes it again.
+    await writeFile(`${infoPath}.tmp`, `${JSON.stringify(info)}\n`, { mode: 0o600 });
+    await rename(`${infoPath}.tmp`, infoPath);
+    const known = this.#journaled.get(draft.id);
+    if (known) known.index ??= draft.index;
+    else this.#journaled.set(draft.id, { index: draft.index, publishing: undefined });
+    this.#publishSoon(draft.id);
+    return info;
+  }
+
+  /**
+   * Waits until every layer of `ids` has its directory, publishing journaled ones now if they
+   * are not under way (left by a process that stopped, or whose publication failed before).
+   * @throws SandboxError `unavailable` when a journal cannot be published
+   */
+  async ready(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      if (this.published(id) || !this.#journal.has(id)) continue;
+      try {
+        await this.#publish(id);
+      } catch (err) {
+        throw new SandboxError('unavailable', `layer ${id} could not be unpacked from its journal: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Waits for every publication under way (at shutdown, and before collecting). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.#journaled.values()].map((journaled) => journaled.publishing?.catch(() => {})));
+  }
+
+  /**
+   * Publishes, in the background, every journal a process left (at open); removes journals
+   * half-written (never acknowledged) and those of layers published already.
+   */
+  recover(): void {
+    this.#journal.removeUnfinished();
+    for (const id of this.#journal.ids()) {
+      if (this.published(id)) void this.#journal.remove(id).catch(() => {});
+      else this.#publishSoon(id);
+    }
+  }
+
+  /**
+   * The layer as the racy rule of a snapshot compares with it: its journal while it is journaled
+   * by this process, else its directory. Close it after use.
+   */
+  lookup(id: string): LayerLookup & { close(): void } {
+    const index = this.published(id) ? undefined : this.#journaled.get(id)?.index;
+    const journal = index ? this.#journal.lookup(id, index) : undefined;
+    return journal ?? { ...layerDirLookup(this.dir(id)), close: () => {} };
+  }
+
+  #publishSoon(id: string): void {
+    this.#publish(id).catch(() => {
+      // Kept: the journal stays, and whoever needs the layer (`ready`) tries again and says why.
+    });
+  }
+
+  /** Unpacks a journal into the layer's directory (once at a time), then drops the journal. */
+  #publish(id: string): Promise<void> {
+    let journaled = this.#journaled.get(id);
+    if (!journaled) {
+      journaled = { index: undefined, publishing: undefined };
+      this.#journaled.set(id, journaled);
+    }
+    if (journaled.publishing) return journaled.publishing;
+    const work = (async () => {
+      if (!this.published(id)) {
+        const attrs = this.#options.attrs?.();
+        try {
+          const limits = { maxBytes: this.#options.maxBytes, maxEntries: Number.MAX_SAFE_INTEGER };
+          const { staging, marks } = await extractLayer(this, attrs, createReadStream(this.#journal.path(id)), limits, { ownSymlinks: true });
+          await this.commit(staging, attrs, marks, id);
+        } finally {
+          attrs?.close();
+        }
+      }
+      this.#journaled.delete(id);
+      await this.#journal.remove(id);
+    })();
+    journaled.publishing = work;
+    work.catch(() => {
+      if (journaled.publishing === work) journaled.publishing = undefined;
+    });
+    return work;
   }
 
   /**
@@ -210,6 +321,8 @@ export class LayerRepository {
    * processes that died.
    */
   async collect(keep: ReadonlySet<string>, protect: ReadonlySet<string>): Promise<{ removedLayers: number; freedBytes: number }> {
+    // Journaled layers become layers first, then are judged like any other.
+    await this.settle();
     let removedLayers = 0;
     let freedBytes = 0;
     for (const name of readdirSync(this.layersDir)) {

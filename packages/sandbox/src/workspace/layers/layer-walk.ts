@@ -38,6 +38,11 @@ export interface WalkOptions {
   /** Reads the opaque xattr of directories (overlay storage); without it, `marks` only. */
   attrs?: OverlayAttrs;
   marks?: LayerMarks;
+  /**
+   * With `attrs`: a directory's opaque mark when the caller knows it already (a directory seen
+   * before with the same inode and ctime), saving a round trip to the helper; undefined: ask.
+   */
+  knownOpaque?: ((path: string, ino: bigint, ctimeNs: bigint) => boolean | undefined) | undefined;
 }
 
 /**
@@ -64,7 +69,9 @@ export async function walkLayer(dir: string, options: WalkOptions = {}): Promise
       if (st.isDirectory()) {
         const walked: WalkedEntry = { entry: { type: 'dir', path, mode, mtime, opaque: opaqueMarks.has(path) }, ...facts };
         out.push(walked);
-        if (options.attrs) {
+        const known = options.knownOpaque?.(path, st.ino, st.ctimeNs);
+        if (known !== undefined) (walked.entry as { opaque: boolean }).opaque = known;
+        else if (options.attrs) {
           pendingOpaque.push(
             options.attrs.isOpaque(source).then((opaque) => {
               if (opaque) (walked.entry as { opaque: boolean }).opaque = true;
@@ -139,13 +146,22 @@ function smallFileData(path: string, size: number): Buffer {
   }
 }
 
-/** The canonical tar bytes of walked entries, in pieces. */
-export async function* tarChunks(entries: readonly WalkedEntry[]): AsyncGenerator<Buffer> {
+/**
+ * The canonical tar bytes of walked entries, in pieces.
+ * @param onData told where each file's data starts in the tar (its offset), before it is yielded
+ */
+export async function* tarChunks(entries: readonly WalkedEntry[], onData?: (walked: WalkedEntry, offset: number) => void): AsyncGenerator<Buffer> {
   const slice = timeSlicer();
-  for (const { entry, source } of entries) {
+  let offset = 0;
+  for (const walked of entries) {
+    const { entry, source } = walked;
     await slice();
-    yield entryHeader(entry);
+    const header = entryHeader(entry);
+    offset += header.length;
+    yield header;
     if (entry.type === 'file' && entry.size > 0) {
+      onData?.(walked, offset);
+      offset += entry.size + dataPadding(entry.size).length;
       if (entry.size <= SMALL_FILE) yield smallFileData(source!, entry.size);
       else yield* fileData(source!, entry.size);
       yield dataPadding(entry.size);

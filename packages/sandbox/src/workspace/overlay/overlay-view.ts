@@ -18,7 +18,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { layerHex } from '../layers/layer-repository.js';
+import { layerHex } from '../layers/layer-id.js';
 import { mountOverlay, unmountAll, type OverlayAttrs } from './overlay-helper.js';
 
 /** The kernel's limit on lower layers of one overlay. */

@@ -1,0 +1,186 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createBubblewrapProvider, OverlayWorkspaceStore, SandboxManager, type Sandbox, type UidRange } from '@longhand/sandbox';
+import { LayerRepository } from '../../src/workspace/layers/layer-repository.js';
+import { buildLayer, diffUpper } from '../../src/workspace/layers/upper-snapshot.js';
+import { recordingLogger, removeRoots, sandboxId, tempRoot, testUidRange } from '../support/providers.js';
+
+afterAll(removeRoots);
+
+const LIMIT = 1024 ** 3;
+
+async function bytesOf(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+/** A writable directory with every kind of entry a layer holds, at the sizes where tar changes shape. */
+function variedTree(dir: string): void {
+  mkdirSync(join(dir, 'workspace', 'src', 'deep', 'deeper'), { recursive: true });
+  mkdirSync(join(dir, 'home'), { recursive: true });
+  for (const size of [0, 1, 511, 512, 513, 1024 * 1024 + 7]) writeFileSync(join(dir, 'workspace', 'src', `f${size}`), randomBytes(size));
+  const long = `${'n'.repeat(90)}/${'m'.repeat(60)}`;
+  mkdirSync(join(dir, 'workspace', 'n'.repeat(90)));
+  writeFileSync(join(dir, 'workspace', long), 'a path longer than a ustar name');
+  writeFileSync(join(dir, 'workspace', 'src', 'deep', 'deeper', 'ünïcödé ✓'), 'utf-8 name');
+  writeFileSync(join(dir, 'workspace', 'run.sh'), '#!/bin/sh\n');
+  chmodSync(join(dir, 'workspace', 'run.sh'), 0o4755);
+  writeFileSync(join(dir, 'home', 'secret'), 'private');
+  chmodSync(join(dir, 'home', 'secret'), 0o600);
+  linkSync(join(dir, 'workspace', 'run.sh'), join(dir, 'workspace', 'run-again.sh'));
+  symlinkSync('/usr/bin/python3', join(dir, 'workspace', 'python'));
+  symlinkSync('../run.sh', join(dir, 'workspace', 'src', 'up'));
+}
+
+describe('layer journals', () => {
+  it('hold the canonical tar of the layer a staging copy builds: the same id, published to the same files', async () => {
+    const root = tempRoot();
+    const upper = join(root, 'upper');
+    variedTree(upper);
+    const journaled = new LayerRepository({ root: join(root, 'a'), owner: undefined, native: false, maxBytes: LIMIT });
+    const copied = new LayerRepository({ root: join(root, 'b'), owner: undefined, native: false, maxBytes: LIMIT });
+
+    const first = await diffUpper(upper, undefined, { attrs: undefined, maxBytes: LIMIT });
+    const draft = await journaled.writeJournal(first.entries);
+    const info = await journaled.commitJournal(draft, first.addedBytes, first.marks);
+    const staging = copied.stagingDir();
+    await buildLayer(upper, first, staging, { attrs: undefined, move: false });
+    const built = await copied.commit(staging, undefined, first.marks);
+    expect(info).toEqual(built);
+    expect(journaled.has(info.id)).toBe(true);
+
+    // Exported before and after it is unpacked: the same canonical tar, hashing to the id.
+    const before = await bytesOf(await journaled.export(info.id, undefined));
+    expect(sha256(before)).toBe(info.id);
+    await journaled.ready([info.id]);
+    expect(journaled.published(info.id)).toBe(true);
+    expect(readdirSync(join(root, 'a', 'journal'))).toEqual([]);
+    expect(await bytesOf(await journaled.export(info.id, undefined))).toEqual(before);
+    expect(readFileSync(join(journaled.dir(info.id), 'workspace', 'src', 'f1048583'))).toEqual(readFileSync(join(upper, 'workspace', 'src', 'f1048583')));
+
+    // A second snapshot: changes, deletions (whiteouts) and a directory made again.
+    writeFileSync(join(upper, 'workspace', 'src', 'f1'), 'x');
+    rmSync(join(upper, 'workspace', 'src', 'f512'));
+    rmSync(join(upper, 'workspace', 'src', 'deep'), { recursive: true });
+    mkdirSync(join(upper, 'workspace', 'src', 'deep'));
+    writeFileSync(join(upper, 'workspace', 'src', 'deep', 'new'), 'new');
+    const second = await diffUpper(upper, first.manifest, { attrs: undefined, maxBytes: LIMIT });
+    expect(second.marks.whiteouts).toEqual(['workspace/src/deep/deeper', 'workspace/src/f512']);
+    const draft2 = await journaled.writeJournal(second.entries);
+    const info2 = await journaled.commitJournal(draft2, second.addedBytes, second.marks);
+    const staging2 = copied.stagingDir();
+    await buildLayer(upper, second, staging2, { attrs: undefined, move: false });
+    expect(info2).toEqual(await copied.commit(staging2, undefined, second.marks));
+    await journaled.settle();
+    expect(journaled.published(info2.id)).toBe(true);
+    expect(journaled.info(info2.id)?.marks).toEqual(second.marks);
+  });
+
+  it('are dropped half-written, and published whole, by the next process to open the store', async () => {
+    const root = tempRoot();
+    const upper = join(root, 'upper');
+    variedTree(upper);
+    const repo = new LayerRepository({ root, owner: undefined, native: false, maxBytes: LIMIT });
+    const changes = await diffUpper(upper, undefined, { attrs: undefined, maxBytes: LIMIT });
+    // What a process that died left: a synced journal it acknowledged, and one it had not finished.
+    const draft = await repo.writeJournal(changes.entries);
+    await draft.finish();
+    writeFileSync(join(root, 'journal', '.tmp-0123456789abcdef'), 'half a tar');
+    expect(repo.has(draft.id)).toBe(true);
+    expect(repo.published(draft.id)).toBe(false);
+
+    const reopened = new LayerRepository({ root, owner: undefined, native: false, maxBytes: LIMIT });
+    reopened.recover();
+    await reopened.settle();
+    expect(reopened.published(draft.id)).toBe(true);
+    expect(readdirSync(join(root, 'journal'))).toEqual([]);
+    expect(readFileSync(join(reopened.dir(draft.id), 'home', 'secret'), 'utf8')).toBe('private');
+  });
+
+  it('that do not hash to their name are never published: whoever needs the layer is told why', async () => {
+    const root = tempRoot();
+    const upper = join(root, 'upper');
+    variedTree(upper);
+    const repo = new LayerRepository({ root, owner: undefined, native: false, maxBytes: LIMIT });
+    const changes = await diffUpper(upper, undefined, { attrs: undefined, maxBytes: LIMIT });
+    const draft = await repo.writeJournal(changes.entries);
+    await draft.finish();
+    const path = join(root, 'journal', `${draft.id.slice(7)}.tar`);
+    const bytes = readFileSync(path);
+    const at = bytes.indexOf('utf-8 name');
+    bytes[at] = bytes[at]! ^ 0x20;
+    writeFileSync(path, bytes);
+
+    const reopened = new LayerRepository({ root, owner: undefined, native: false, maxBytes: LIMIT });
+    await expect(reopened.ready([draft.id])).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/could not be unpacked from its journal.*not the claimed/) });
+    expect(reopened.published(draft.id)).toBe(false);
+    expect(existsSync(path)).toBe(true);
+  });
+});
+
+async function open(root = tempRoot(), uidRange: UidRange = testUidRange()) {
+  const store = await OverlayWorkspaceStore.open({ root, uids: uidRange, method: 'overlay' });
+  const provider = await createBubblewrapProvider({ root, uidRange, store, logger: recordingLogger() });
+  return { root, uidRange, store, manager: new SandboxManager({ provider }) };
+}
+
+const sh = async (sandbox: Sandbox, command: string) => {
+  const result = await sandbox.shell(command);
+  expect(result.exitCode, `${command}: ${result.output}`).toBe(0);
+  return result.output;
+};
+
+describe('journaled checkpoints of a running overlay sandbox', () => {
+  const managers: SandboxManager[] = [];
+  afterAll(async () => {
+    await Promise.all(managers.map((manager) => manager.closeAll()));
+  });
+
+  it('give a fork mounted at once every kind of change: whiteouts, a directory made again, symlinks out', async () => {
+    const { manager, store } = await open();
+    managers.push(manager);
+    const parent = sandboxId();
+    const sandbox = await manager.acquire(parent);
+    await sh(sandbox, 'mkdir -p /workspace/d/e && echo 1 > /workspace/d/e/f && echo gone > /workspace/g && echo h > /workspace/h');
+    await manager.checkpoint(parent);
+    await sh(sandbox, 'rm /workspace/g && rm -r /workspace/d && mkdir /workspace/d && echo 2 > /workspace/d/n && ln -s /usr/bin /workspace/bin && ln /workspace/h /workspace/h2');
+    const { snapshot } = await manager.checkpoint(parent);
+    const child = sandboxId();
+    await manager.fork(snapshot, child);
+    expect(await sh(await manager.acquire(child), 'find /workspace | sort; readlink /workspace/bin; cat /workspace/h2; stat -c %h /workspace/h')).toBe(
+      '/workspace\n/workspace/bin\n/workspace/d\n/workspace/d/n\n/workspace/h\n/workspace/h2\n/usr/bin\nh\n2\n',
+    );
+    await store.closeViews();
+    expect(readdirSync(join(store.root, 'journal'))).toEqual([]);
+    for (const id of snapshot.layers) expect(sha256(await bytesOf(await store.exportLayer(id)))).toBe(id);
+  });
+
+  it('survive a process that stops before unpacking them: the next one does, and the fork resumes', async () => {
+    const first = await open();
+    managers.push(first.manager);
+    const parent = sandboxId();
+    await sh(await first.manager.acquire(parent), 'echo kept > /workspace/k && ln -s /etc/hostname /workspace/abs');
+    const { snapshot } = await first.manager.checkpoint(parent);
+    await first.manager.closeAll();
+    await first.store.closeViews();
+    // Back to what the disk held between the checkpoint's acknowledgement and the unpacking.
+    const top = snapshot.layers.at(-1)!;
+    const tar = await bytesOf(await first.store.exportLayer(top));
+    const hex = top.slice('sha256:'.length);
+    rmSync(join(first.root, 'layers', hex), { recursive: true });
+    rmSync(join(first.root, 'layer-info', `${hex}.json`));
+    writeFileSync(join(first.root, 'journal', `${hex}.tar`), tar);
+
+    const second = await open(first.root, first.uidRange);
+    managers.push(second.manager);
+    const child = sandboxId();
+    await second.manager.fork(snapshot, child);
+    expect(await sh(await second.manager.acquire(child), 'cat /workspace/k; readlink /workspace/abs')).toBe('kept\n/etc/hostname\n');
+    expect(existsSync(join(first.root, 'layers', hex))).toBe(true);
+  });
+});
