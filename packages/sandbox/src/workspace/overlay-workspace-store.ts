@@ -35,6 +35,7 @@ import { walkLayer } from './layers/layer-walk.js';
 import { materialize } from './layers/materialize.js';
 import { buildLayer, diffUpper, snapshotUpper, type LayerLookup, type UpperChanges, type UpperManifest } from './layers/upper-snapshot.js';
 import type { JournalDraft } from './layers/layer-journal.js';
+import { inForeground } from './layers/time-slice.js';
 import { createDirectory, readLayeredRecord, writeLayeredRecord, type LayeredRecord } from './layered-record.js';
 import { probeLayeredMethod } from './layered-method.js';
 import type { CheckpointResult, LayerInfo, Snapshot, SnapshotStore } from './snapshots.js';
@@ -279,7 +280,8 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
       const record = await this.#ensure(id, []);
       const live = this.#liveOf(id);
       await this.#endBrowsing(id, live);
-      if (this.method === 'copy' || live.mounted || live.manifest) return this.#snapshotInPlace(id, record, live, quiesce);
+      // Ahead of layers being unpacked in the background: a running sandbox is frozen meanwhile.
+      if (this.method === 'copy' || live.mounted || live.manifest) return inForeground(() => this.#snapshotInPlace(id, record, live, quiesce));
       return this.#checkpointStopped(id, record);
     });
   }

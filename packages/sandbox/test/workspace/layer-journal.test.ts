@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBubblewrapProvider, OverlayWorkspaceStore, SandboxManager, type Sandbox, type UidRange } from '@longhand/sandbox';
@@ -59,7 +59,7 @@ describe('layer journals', () => {
     expect(sha256(before)).toBe(info.id);
     await journaled.ready([info.id]);
     expect(journaled.published(info.id)).toBe(true);
-    expect(readdirSync(join(root, 'a', 'journal'))).toEqual([]);
+    expect(completeJournals(join(root, 'a'))).toEqual([]);
     expect(await bytesOf(await journaled.export(info.id, undefined))).toEqual(before);
     expect(readFileSync(join(journaled.dir(info.id), 'workspace', 'src', 'f1048583'))).toEqual(readFileSync(join(upper, 'workspace', 'src', 'f1048583')));
 
@@ -98,7 +98,7 @@ describe('layer journals', () => {
     reopened.recover();
     await reopened.settle();
     expect(reopened.published(draft.id)).toBe(true);
-    expect(readdirSync(join(root, 'journal'))).toEqual([]);
+    expect(readdirSync(join(root, 'journal')).filter((name) => !name.startsWith('.spare-'))).toEqual([]);
     expect(readFileSync(join(reopened.dir(draft.id), 'home', 'secret'), 'utf8')).toBe('private');
   });
 
@@ -110,18 +110,57 @@ describe('layer journals', () => {
     const changes = await diffUpper(upper, undefined, { attrs: undefined, maxBytes: LIMIT });
     const draft = await repo.writeJournal(changes.entries);
     await draft.finish();
-    const path = join(root, 'journal', `${draft.id.slice(7)}.tar`);
-    const bytes = readFileSync(path);
+    const [path] = completeJournals(root).map((name) => join(root, 'journal', name));
+    expect(path).toBeDefined();
+    const bytes = readFileSync(path!);
     const at = bytes.indexOf('utf-8 name');
     bytes[at] = bytes[at]! ^ 0x20;
-    writeFileSync(path, bytes);
+    writeFileSync(path!, bytes);
 
     const reopened = new LayerRepository({ root, owner: undefined, native: false, maxBytes: LIMIT });
     await expect(reopened.ready([draft.id])).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/could not be unpacked from its journal.*not the claimed/) });
     expect(reopened.published(draft.id)).toBe(false);
-    expect(existsSync(path)).toBe(true);
+    expect(existsSync(path!)).toBe(true);
+  });
+
+  it('are written over the files of published ones, and read back as exactly their own tar', async () => {
+    const root = tempRoot();
+    const upper = join(root, 'upper');
+    variedTree(upper);
+    const repo = new LayerRepository({ root, owner: undefined, native: false, maxBytes: LIMIT });
+    const big = await diffUpper(upper, undefined, { attrs: undefined, maxBytes: LIMIT });
+    const first = await repo.commitJournal(await repo.writeJournal(big.entries), big.addedBytes, big.marks);
+    await repo.ready([first.id]);
+    const spares = () => readdirSync(join(root, 'journal')).filter((name) => name.startsWith('.spare-'));
+    expect(spares()).toHaveLength(1);
+    const spareBytes = statSync(join(root, 'journal', spares()[0]!)).size;
+
+    const other = join(root, 'other');
+    mkdirSync(join(other, 'workspace'), { recursive: true });
+    writeFileSync(join(other, 'workspace', 'run.sh'), 'echo smaller\n');
+    const small = await diffUpper(other, undefined, { attrs: undefined, maxBytes: LIMIT });
+    const second = await repo.commitJournal(await repo.writeJournal(small.entries), small.addedBytes, small.marks);
+    // The kept file was written over: it is longer than the new tar, which is read back alone.
+    expect(spares()).toEqual([]);
+    const [name] = completeJournals(root);
+    expect(statSync(join(root, 'journal', name!)).size).toBe(spareBytes);
+    const tar = await bytesOf(await repo.export(second.id, undefined));
+    expect(tar.length).toBeLessThan(spareBytes);
+    expect(sha256(tar)).toBe(second.id);
+    await repo.ready([second.id]);
+    expect(readFileSync(join(repo.dir(second.id), 'workspace', 'run.sh'), 'utf8')).toBe('echo smaller\n');
+
+    // A collection drops the kept files: they hold old layers' bytes.
+    expect(spares()).toHaveLength(1);
+    await repo.collect(new Set([first.id, second.id]), new Set());
+    expect(spares()).toEqual([]);
   });
 });
+
+/** Names of complete journals under a storage root. */
+function completeJournals(root: string): string[] {
+  return readdirSync(join(root, 'journal')).filter((name) => name.endsWith('.tar'));
+}
 
 async function open(root = tempRoot(), uidRange: UidRange = testUidRange()) {
   const store = await OverlayWorkspaceStore.open({ root, uids: uidRange, method: 'overlay' });
@@ -156,7 +195,7 @@ describe('journaled checkpoints of a running overlay sandbox', () => {
       '/workspace\n/workspace/bin\n/workspace/d\n/workspace/d/n\n/workspace/h\n/workspace/h2\n/usr/bin\nh\n2\n',
     );
     await store.closeViews();
-    expect(readdirSync(join(store.root, 'journal'))).toEqual([]);
+    expect(completeJournals(store.root)).toEqual([]);
     for (const id of snapshot.layers) expect(sha256(await bytesOf(await store.exportLayer(id)))).toBe(id);
   });
 
@@ -174,7 +213,7 @@ describe('journaled checkpoints of a running overlay sandbox', () => {
     const hex = top.slice('sha256:'.length);
     rmSync(join(first.root, 'layers', hex), { recursive: true });
     rmSync(join(first.root, 'layer-info', `${hex}.json`));
-    writeFileSync(join(first.root, 'journal', `${hex}.tar`), tar);
+    writeFileSync(join(first.root, 'journal', `${hex}-${tar.length}.tar`), tar);
 
     const second = await open(first.root, first.uidRange);
     managers.push(second.manager);

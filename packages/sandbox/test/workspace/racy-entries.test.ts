@@ -62,7 +62,7 @@ const FORMS: { name: string; open(root: string, upper: string, first: string): P
       return {
         lookup,
         spoil() {
-          const fd = openSync(journal.path(draft.id), 'r+');
+          const fd = openSync(journal.find(draft.id)!.path, 'r+');
           writeSync(fd, 'THE PLAN', draft.index.get(PLAN)!.offset);
           closeSync(fd);
         },

@@ -19,6 +19,7 @@ import { readTar, type TarHeader } from './layer-tar.js';
 import type { LayerRepository, StoredLayerInfo } from './layer-repository.js';
 import { layerHex } from './layer-id.js';
 import { HoleyWriter } from './sparse-files.js';
+import { givingWay } from './time-slice.js';
 import type { LayerMarks } from './layer-walk.js';
 
 /** Limits of one import. */
@@ -96,6 +97,7 @@ export async function extractLayer(repo: LayerRepository, attrs: OverlayAttrs | 
   const at = (path: string) => `${staging}/${path}`;
   try {
     await readTar(tar, async (header: TarHeader, data) => {
+      await givingWay();
       entries += 1;
       if (entries > limits.maxEntries) refuse(`more than ${limits.maxEntries} entries`);
       const path = checkedPath(header.path);

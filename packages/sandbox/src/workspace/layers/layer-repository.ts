@@ -8,9 +8,9 @@
  *   .staging-<random>/         a layer being built (never in a stack; removed on failure)
  * <root>/layer-info/<hex>.json 0600 { id, bytes, whiteouts?, opaque? }: written before the rename
  *                              that publishes the layer, so a published layer always has one
- * <root>/journal/<hex>.tar     a layer written ahead as its canonical tar (layer-journal.ts), not
- *                              yet unpacked into its directory ("journaled"); it is published in
- *                              the background, and everything that needs its directory waits
+ * <root>/journal/             layers written ahead as their canonical tar (layer-journal.ts), not
+ *                              yet unpacked into their directory ("journaled"); each is published
+ *                              in the background, and everything that needs its directory waits
  * ```
  *
  * A layer's id is `sha256:<hex>` of its canonical tar (layer-tar.ts); its directory is only ever
@@ -19,14 +19,14 @@
  * idmapped mount, so a fork running as another uid can use them unchanged.
  */
 import { randomBytes } from 'node:crypto';
-import { chownSync, createReadStream, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chownSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { SandboxError } from '../../sandbox.js';
 import type { LayerInfo } from '../snapshots.js';
 import type { OverlayAttrs } from '../overlay/overlay-helper.js';
-import { timeSlicer } from './time-slice.js';
+import { inBackground, timeSlicer } from './time-slice.js';
 import { dataBytes, layerDigest, tarStream, walkLayer, type LayerMarks, type WalkedEntry } from './layer-walk.js';
 import { LAYER_ID as ID, layerHex } from './layer-id.js';
 import { LayerJournal, type JournalDraft, type JournalIndex } from './layer-journal.js';
@@ -59,6 +59,8 @@ export interface LayerRepositoryOptions {
 
 /** A journaled layer of this process: where its entries are, and its publication under way. */
 interface Journaled {
+  /** Its facts (a layer-info file is written when it is published). */
+  info: StoredLayerInfo | undefined;
   index: JournalIndex | undefined;
   publishing: Promise<void> | undefined;
 }
@@ -106,7 +108,7 @@ export class LayerRepository {
   /** The layer's facts, or undefined when it is not stored here. */
   info(id: string): StoredLayerInfo | undefined {
     try {
-      if (!existsSync(this.dir(id)) && !this.#journal.has(id)) return undefined;
+      if (!existsSync(this.dir(id))) return this.#journal.has(id) ? this.#journaled.get(id)?.info : undefined;
       return JSON.parse(readFileSync(join(this.#infoDir, `${layerHex(id)}.json`), 'utf8')) as StoredLayerInfo;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -198,10 +200,9 @@ export class LayerRepository {
    */
   async export(id: string, attrs: OverlayAttrs | undefined): Promise<Readable> {
     if (!this.published(id)) {
-      // A journal is the layer's canonical tar already. Opened first: it may be published and
-      // removed meanwhile, which an open descriptor does not mind.
-      const handle = await open(this.#journal.path(id), 'r').catch(() => undefined);
-      if (handle) return handle.createReadStream();
+      // A journal is the layer's canonical tar already.
+      const journal = await this.#journal.read(id);
+      if (journal) return journal;
     }
     const info = this.info(id);
     if (!info) throw new SandboxError('not_found', `layer ${id} is not stored here`);
@@ -227,13 +228,13 @@ export class LayerRepository {
       return this.info(draft.id) ?? info;
     }
     await draft.finish();
-    const infoPath = join(this.#infoDir, `${layerHex(draft.id)}.json`);
-    // Not synced: after a crash the journal is published again, which writes it again.
-    await writeFile(`${infoPath}.tmp`, `${JSON.stringify(info)}\n`, { mode: 0o600 });
-    await rename(`${infoPath}.tmp`, infoPath);
     const known = this.#journaled.get(draft.id);
-    if (known) known.index ??= draft.index;
-    else this.#journaled.set(draft.id, { index: draft.index, publishing: undefined });
+    if (known) {
+      known.index ??= draft.index;
+      known.info ??= info;
+    } else {
+      this.#journaled.set(draft.id, { info, index: draft.index, publishing: undefined });
+    }
     this.#publishSoon(draft.id);
     return info;
   }
@@ -291,16 +292,18 @@ export class LayerRepository {
   #publish(id: string): Promise<void> {
     let journaled = this.#journaled.get(id);
     if (!journaled) {
-      journaled = { index: undefined, publishing: undefined };
+      journaled = { info: undefined, index: undefined, publishing: undefined };
       this.#journaled.set(id, journaled);
     }
     if (journaled.publishing) return journaled.publishing;
-    const work = (async () => {
+    const work = inBackground(async () => {
       if (!this.published(id)) {
         const attrs = this.#options.attrs?.();
         try {
           const limits = { maxBytes: this.#options.maxBytes, maxEntries: Number.MAX_SAFE_INTEGER };
-          const { staging, marks } = await extractLayer(this, attrs, createReadStream(this.#journal.path(id)), limits, { ownSymlinks: true });
+          const tar = await this.#journal.read(id);
+          if (!tar) throw new Error('its journal is gone');
+          const { staging, marks } = await extractLayer(this, attrs, tar, limits, { ownSymlinks: true });
           await this.commit(staging, attrs, marks, id);
         } finally {
           attrs?.close();
@@ -308,7 +311,7 @@ export class LayerRepository {
       }
       this.#journaled.delete(id);
       await this.#journal.remove(id);
-    })();
+    });
     journaled.publishing = work;
     work.catch(() => {
       if (journaled.publishing === work) journaled.publishing = undefined;
@@ -321,8 +324,10 @@ export class LayerRepository {
    * processes that died.
    */
   async collect(keep: ReadonlySet<string>, protect: ReadonlySet<string>): Promise<{ removedLayers: number; freedBytes: number }> {
-    // Journaled layers become layers first, then are judged like any other.
+    // Journaled layers become layers first, then are judged like any other; the journal files
+    // kept for reuse hold old layers' bytes, which must not outlive them.
     await this.settle();
+    await this.#journal.dropSpares();
     let removedLayers = 0;
     let freedBytes = 0;
     for (const name of readdirSync(this.layersDir)) {

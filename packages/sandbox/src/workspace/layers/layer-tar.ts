@@ -22,8 +22,13 @@ const MAX_OCTAL_SIZE = 8 ** 11 - 1;
 const OPAQUE_RECORD = 'SCHILY.xattr.trusted.overlay.opaque';
 const TYPE_FLAGS = { file: '0', hardlink: '1', symlink: '2', whiteout: '3', dir: '5' } as const;
 
+/** Code units where UTF-16 order and UTF-8 byte order can disagree (surrogates and above). */
+const FROM_SURROGATES = /[\uD800-\uFFFF]/;
+
 /** Orders paths bytewise (UTF-8), the canonical order. */
 export function comparePaths(a: string, b: string): number {
+  // Below U+D800, comparing UTF-16 code units orders as UTF-8 bytes do, without encoding both.
+  if (!FROM_SURROGATES.test(a) && !FROM_SURROGATES.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 

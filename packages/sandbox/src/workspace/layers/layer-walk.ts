@@ -146,22 +146,13 @@ function smallFileData(path: string, size: number): Buffer {
   }
 }
 
-/**
- * The canonical tar bytes of walked entries, in pieces.
- * @param onData told where each file's data starts in the tar (its offset), before it is yielded
- */
-export async function* tarChunks(entries: readonly WalkedEntry[], onData?: (walked: WalkedEntry, offset: number) => void): AsyncGenerator<Buffer> {
+/** The canonical tar bytes of walked entries, in pieces. */
+export async function* tarChunks(entries: readonly WalkedEntry[]): AsyncGenerator<Buffer> {
   const slice = timeSlicer();
-  let offset = 0;
-  for (const walked of entries) {
-    const { entry, source } = walked;
+  for (const { entry, source } of entries) {
     await slice();
-    const header = entryHeader(entry);
-    offset += header.length;
-    yield header;
+    yield entryHeader(entry);
     if (entry.type === 'file' && entry.size > 0) {
-      onData?.(walked, offset);
-      offset += entry.size + dataPadding(entry.size).length;
       if (entry.size <= SMALL_FILE) yield smallFileData(source!, entry.size);
       else yield* fileData(source!, entry.size);
       yield dataPadding(entry.size);
