@@ -282,7 +282,7 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
       await this.#endBrowsing(id, live);
       // Ahead of layers being unpacked in the background: a running sandbox is frozen meanwhile.
       if (this.method === 'copy' || live.mounted || live.manifest) return inForeground(() => this.#snapshotInPlace(id, record, live, quiesce));
-      return this.#checkpointStopped(id, record);
+      return inForeground(() => this.#checkpointStopped(id, record));
     });
   }
 

@@ -3,7 +3,9 @@ import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBubblewrapProvider, OverlayWorkspaceStore, SandboxManager, type Sandbox, type UidRange } from '@longhand/sandbox';
+import { JOURNAL_HEADER_BYTES, LayerJournal } from '../../src/workspace/layers/layer-journal.js';
 import { LayerRepository } from '../../src/workspace/layers/layer-repository.js';
+import { walkLayer } from '../../src/workspace/layers/layer-walk.js';
 import { buildLayer, diffUpper } from '../../src/workspace/layers/upper-snapshot.js';
 import { recordingLogger, removeRoots, sandboxId, tempRoot, testUidRange } from '../support/providers.js';
 
@@ -60,6 +62,7 @@ describe('layer journals', () => {
     await journaled.ready([info.id]);
     expect(journaled.published(info.id)).toBe(true);
     expect(completeJournals(join(root, 'a'))).toEqual([]);
+    expect(readdirSync(join(root, 'a', 'journal'))).toHaveLength(1);
     expect(await bytesOf(await journaled.export(info.id, undefined))).toEqual(before);
     expect(readFileSync(join(journaled.dir(info.id), 'workspace', 'src', 'f1048583'))).toEqual(readFileSync(join(upper, 'workspace', 'src', 'f1048583')));
 
@@ -81,16 +84,26 @@ describe('layer journals', () => {
     expect(journaled.info(info2.id)?.marks).toEqual(second.marks);
   });
 
-  it('are dropped half-written, and published whole, by the next process to open the store', async () => {
+  it('are published whole by the next process to open the store, and a torn one never is', async () => {
     const root = tempRoot();
     const upper = join(root, 'upper');
     variedTree(upper);
     const repo = new LayerRepository({ root, owner: undefined, native: false, maxBytes: LIMIT });
     const changes = await diffUpper(upper, undefined, { attrs: undefined, maxBytes: LIMIT });
-    // What a process that died left: a synced journal it acknowledged, and one it had not finished.
+    // What a process that died left: a synced journal it acknowledged, and one torn by the crash
+    // (its header written, part of its data not).
     const draft = await repo.writeJournal(changes.entries);
     await draft.finish();
-    writeFileSync(join(root, 'journal', '.tmp-0123456789abcdef'), 'half a tar');
+    const other = join(root, 'other');
+    mkdirSync(join(other, 'workspace'), { recursive: true });
+    writeFileSync(join(other, 'workspace', 'torn'), randomBytes(4096));
+    const tornChanges = await diffUpper(other, undefined, { attrs: undefined, maxBytes: LIMIT });
+    const torn = await repo.writeJournal(tornChanges.entries);
+    await torn.finish();
+    const tornFile = journalFileHolding(root, torn.id);
+    const bytes = readFileSync(tornFile);
+    bytes.fill(0, bytes.length - 2048);
+    writeFileSync(tornFile, bytes);
     expect(repo.has(draft.id)).toBe(true);
     expect(repo.published(draft.id)).toBe(false);
 
@@ -98,11 +111,15 @@ describe('layer journals', () => {
     reopened.recover();
     await reopened.settle();
     expect(reopened.published(draft.id)).toBe(true);
-    expect(readdirSync(join(root, 'journal')).filter((name) => !name.startsWith('.spare-'))).toEqual([]);
     expect(readFileSync(join(reopened.dir(draft.id), 'home', 'secret'), 'utf8')).toBe('private');
+    expect(reopened.has(torn.id)).toBe(false);
+    expect(() => reopened.requireAll([torn.id])).toThrow(/is not stored here/);
+    // Both files are kept to be written over; neither names a layer any more.
+    expect(completeJournals(root)).toEqual([]);
+    expect(readdirSync(join(root, 'journal'))).toHaveLength(2);
   });
 
-  it('that do not hash to their name are never published: whoever needs the layer is told why', async () => {
+  it('spoiled after they were written are never published: whoever needs the layer is told why', async () => {
     const root = tempRoot();
     const upper = join(root, 'upper');
     variedTree(upper);
@@ -110,17 +127,16 @@ describe('layer journals', () => {
     const changes = await diffUpper(upper, undefined, { attrs: undefined, maxBytes: LIMIT });
     const draft = await repo.writeJournal(changes.entries);
     await draft.finish();
-    const [path] = completeJournals(root).map((name) => join(root, 'journal', name));
-    expect(path).toBeDefined();
-    const bytes = readFileSync(path!);
+    // Spoiled on the disk after it was acknowledged, before it was unpacked.
+    const path = journalFileHolding(root, draft.id);
+    const bytes = readFileSync(path);
     const at = bytes.indexOf('utf-8 name');
     bytes[at] = bytes[at]! ^ 0x20;
-    writeFileSync(path!, bytes);
+    writeFileSync(path, bytes);
 
-    const reopened = new LayerRepository({ root, owner: undefined, native: false, maxBytes: LIMIT });
-    await expect(reopened.ready([draft.id])).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/could not be unpacked from its journal.*not the claimed/) });
-    expect(reopened.published(draft.id)).toBe(false);
-    expect(existsSync(path!)).toBe(true);
+    await expect(repo.ready([draft.id])).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/could not be unpacked from its journal.*not the claimed/) });
+    expect(repo.published(draft.id)).toBe(false);
+    expect(existsSync(path)).toBe(true);
   });
 
   it('are written over the files of published ones, and read back as exactly their own tar', async () => {
@@ -131,9 +147,10 @@ describe('layer journals', () => {
     const big = await diffUpper(upper, undefined, { attrs: undefined, maxBytes: LIMIT });
     const first = await repo.commitJournal(await repo.writeJournal(big.entries), big.addedBytes, big.marks);
     await repo.ready([first.id]);
-    const spares = () => readdirSync(join(root, 'journal')).filter((name) => name.startsWith('.spare-'));
-    expect(spares()).toHaveLength(1);
-    const spareBytes = statSync(join(root, 'journal', spares()[0]!)).size;
+    const files = () => readdirSync(join(root, 'journal'));
+    expect(files()).toHaveLength(1);
+    const [file] = files();
+    const spareBytes = statSync(join(root, 'journal', file!)).size;
 
     const other = join(root, 'other');
     mkdirSync(join(other, 'workspace'), { recursive: true });
@@ -141,9 +158,9 @@ describe('layer journals', () => {
     const small = await diffUpper(other, undefined, { attrs: undefined, maxBytes: LIMIT });
     const second = await repo.commitJournal(await repo.writeJournal(small.entries), small.addedBytes, small.marks);
     // The kept file was written over: it is longer than the new tar, which is read back alone.
-    expect(spares()).toEqual([]);
-    const [name] = completeJournals(root);
-    expect(statSync(join(root, 'journal', name!)).size).toBe(spareBytes);
+    expect(files()).toEqual([file]);
+    expect(journalFileHolding(root, second.id)).toBe(join(root, 'journal', file!));
+    expect(statSync(join(root, 'journal', file!)).size).toBe(spareBytes);
     const tar = await bytesOf(await repo.export(second.id, undefined));
     expect(tar.length).toBeLessThan(spareBytes);
     expect(sha256(tar)).toBe(second.id);
@@ -151,15 +168,23 @@ describe('layer journals', () => {
     expect(readFileSync(join(repo.dir(second.id), 'workspace', 'run.sh'), 'utf8')).toBe('echo smaller\n');
 
     // A collection drops the kept files: they hold old layers' bytes.
-    expect(spares()).toHaveLength(1);
+    expect(files()).toHaveLength(1);
     await repo.collect(new Set([first.id, second.id]), new Set());
-    expect(spares()).toEqual([]);
+    expect(files()).toEqual([]);
   });
 });
 
-/** Names of complete journals under a storage root. */
+/** The layers complete journals under a storage root hold. */
 function completeJournals(root: string): string[] {
-  return readdirSync(join(root, 'journal')).filter((name) => name.endsWith('.tar'));
+  return new LayerJournal(join(root, 'journal')).ids();
+}
+
+/** The journal file whose header names layer `id`. */
+function journalFileHolding(root: string, id: string): string {
+  const dir = join(root, 'journal');
+  const found = readdirSync(dir).filter((name) => readFileSync(join(dir, name)).subarray(0, JOURNAL_HEADER_BYTES).includes(id));
+  expect(found).toHaveLength(1);
+  return join(dir, found[0]!);
 }
 
 async function open(root = tempRoot(), uidRange: UidRange = testUidRange()) {
@@ -207,13 +232,15 @@ describe('journaled checkpoints of a running overlay sandbox', () => {
     const { snapshot } = await first.manager.checkpoint(parent);
     await first.manager.closeAll();
     await first.store.closeViews();
-    // Back to what the disk held between the checkpoint's acknowledgement and the unpacking.
+    // Back to what the disk held between the checkpoint's acknowledgement and the unpacking: the
+    // layer's journal (written again from the layer's own entries), not the layer.
     const top = snapshot.layers.at(-1)!;
-    const tar = await bytesOf(await first.store.exportLayer(top));
     const hex = top.slice('sha256:'.length);
+    const draft = await new LayerJournal(join(first.root, 'journal')).write(await walkLayer(join(first.root, 'layers', hex)));
+    expect(draft.id).toBe(top);
+    await draft.finish();
     rmSync(join(first.root, 'layers', hex), { recursive: true });
     rmSync(join(first.root, 'layer-info', `${hex}.json`));
-    writeFileSync(join(first.root, 'journal', `${hex}-${tar.length}.tar`), tar);
 
     const second = await open(first.root, first.uidRange);
     managers.push(second.manager);

@@ -2,7 +2,7 @@ import { mkdirSync, openSync, readdirSync, statSync, utimesSync, writeFileSync, 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { diffUpper, layerDirLookup, snapshotUpper, type LayerLookup, type UpperManifest } from '../../src/workspace/layers/upper-snapshot.js';
-import { LayerJournal } from '../../src/workspace/layers/layer-journal.js';
+import { JOURNAL_HEADER_BYTES, LayerJournal } from '../../src/workspace/layers/layer-journal.js';
 import { removeRoots, tempRoot } from '../support/providers.js';
 
 afterAll(removeRoots);
@@ -62,8 +62,9 @@ const FORMS: { name: string; open(root: string, upper: string, first: string): P
       return {
         lookup,
         spoil() {
-          const fd = openSync(journal.find(draft.id)!.path, 'r+');
-          writeSync(fd, 'THE PLAN', draft.index.get(PLAN)!.offset);
+          const [file] = readdirSync(journal.dir);
+          const fd = openSync(join(journal.dir, file!), 'r+');
+          writeSync(fd, 'THE PLAN', JOURNAL_HEADER_BYTES + draft.index.get(PLAN)!.offset);
           closeSync(fd);
         },
       };

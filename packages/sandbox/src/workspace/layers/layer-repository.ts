@@ -20,9 +20,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { open, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { SandboxError } from '../../sandbox.js';
 import type { LayerInfo } from '../snapshots.js';
 import type { OverlayAttrs } from '../overlay/overlay-helper.js';
@@ -34,7 +35,6 @@ import { extractLayer } from './layer-import.js';
 import { layerDirLookup, type LayerLookup } from './upper-snapshot.js';
 import { syncDirectory, syncFileSystem } from './sync.js';
 
-export { layerHex, syncDirectory, syncFileSystem };
 /** Staging directories older than this were left by a process that died. */
 const STALE_STAGING_MS = 60 * 60_000;
 
@@ -261,11 +261,10 @@ export class LayerRepository {
   }
 
   /**
-   * Publishes, in the background, every journal a process left (at open); removes journals
-   * half-written (never acknowledged) and those of layers published already.
+   * Publishes, in the background, every journal a process left (at open); drops those of layers
+   * published already. (Journals half-written were never acknowledged: they are spare files.)
    */
   recover(): void {
-    this.#journal.removeUnfinished();
     for (const id of this.#journal.ids()) {
       if (this.published(id)) void this.#journal.remove(id).catch(() => {});
       else this.#publishSoon(id);
@@ -282,14 +281,15 @@ export class LayerRepository {
     return journal ?? { ...layerDirLookup(this.dir(id)), close: () => {} };
   }
 
+  /** Publishes in the background, once the caller (a checkpoint being acknowledged) has gone on. */
   #publishSoon(id: string): void {
-    this.#publish(id).catch(() => {
+    this.#publish(id, true).catch(() => {
       // Kept: the journal stays, and whoever needs the layer (`ready`) tries again and says why.
     });
   }
 
   /** Unpacks a journal into the layer's directory (once at a time), then drops the journal. */
-  #publish(id: string): Promise<void> {
+  #publish(id: string, later = false): Promise<void> {
     let journaled = this.#journaled.get(id);
     if (!journaled) {
       journaled = { info: undefined, index: undefined, publishing: undefined };
@@ -297,6 +297,8 @@ export class LayerRepository {
     }
     if (journaled.publishing) return journaled.publishing;
     const work = inBackground(async () => {
+      // (Taking a helper may start a process: a few milliseconds the caller need not wait for.)
+      if (later) await nextTurn();
       if (!this.published(id)) {
         const attrs = this.#options.attrs?.();
         try {
