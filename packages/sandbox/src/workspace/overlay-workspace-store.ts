@@ -434,14 +434,43 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
     return top ? this.#repo.lookup(top) : undefined;
   }
 
-  /** A stopped overlay sandbox: its writable layer becomes a layer as it is (a rename). */
+  /**
+   * A stopped overlay sandbox: its writable layer is journaled, as a running snapshot is, and the
+   * record names the new layer; then the writable directory, renamed aside, becomes the layer's
+   * directory in the background (nothing copied), a fresh one taking its place. Changes a journal
+   * does not take are renamed into a layer and committed at once.
+   */
   async #checkpointStopped(id: string, record: LayeredRecord): Promise<CheckpointResult> {
     const rw = viewPaths(this.#dir(id)).rw;
     if (readdirSync(rw).length === 0) return { snapshot: { layers: [...record.layers] }, addedBytes: 0 };
+    const attrs = this.#attrs();
+    let handOver: (dir: string | undefined) => void = () => {};
+    const source = new Promise<string | undefined>((resolve) => (handOver = resolve));
+    try {
+      const changes = await diffUpper(rw, undefined, { attrs, maxBytes: this.#maxLayerBytes });
+      if (changes.sparse || changes.addedBytes > JOURNAL_MAX_BYTES) return await this.#renameIntoLayer(rw, record, attrs);
+      const info = await this.#repo.commitJournal(await this.#repo.writeJournal(changes.entries), changes.addedBytes, changes.marks, source);
+      // Named first: until the rename below, the same files are also in the writable layer on
+      // top of it, which shows the same tree.
+      record.layers = onTop(record.layers, info.id);
+      this.#write(record);
+      const staging = join(this.#repo.layersDir, `.staging-${randomBytes(8).toString('hex')}`);
+      await rename(rw, staging);
+      createDirectory(rw, 0o700, this.#owner(record));
+      handOver(staging);
+      return { snapshot: { layers: [...record.layers] }, addedBytes: info.bytes };
+    } finally {
+      // (Without a directory, the layer is unpacked from its journal.)
+      handOver(undefined);
+      attrs?.close();
+    }
+  }
+
+  /** The writable layer renamed into a layer and committed (hashed and synced) before returning. */
+  async #renameIntoLayer(rw: string, record: LayeredRecord, attrs: OverlayAttrs | undefined): Promise<CheckpointResult> {
     const staging = join(this.#repo.layersDir, `.staging-${randomBytes(8).toString('hex')}`);
     await rename(rw, staging);
     createDirectory(rw, 0o700, this.#owner(record));
-    const attrs = this.#attrs();
     try {
       const info = await this.#repo.commit(staging, attrs, undefined, undefined, true);
       record.layers = onTop(record.layers, info.id);
@@ -459,8 +488,6 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
       }
       await rename(staging, rw);
       throw err;
-    } finally {
-      attrs?.close();
     }
   }
 

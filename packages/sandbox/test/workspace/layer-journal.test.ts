@@ -224,6 +224,25 @@ describe('journaled checkpoints of a running overlay sandbox', () => {
     for (const id of snapshot.layers) expect(sha256(await bytesOf(await store.exportLayer(id)))).toBe(id);
   });
 
+  it('of a stopped sandbox become layers by moving its own files, not by unpacking the journal', async () => {
+    const { manager, store } = await open();
+    managers.push(manager);
+    const id = sandboxId();
+    const sandbox = await manager.acquire(id);
+    await sh(sandbox, 'mkdir -p /workspace/src && head -c 100000 /dev/urandom > /workspace/src/data && echo note > ~/note');
+    await sandbox.suspend();
+    const written = statSync(join(store.root, 'workspaces', id, 'rw', 'workspace', 'src', 'data'));
+    const { snapshot } = await manager.checkpoint(id);
+    await store.closeViews();
+    const layer = join(store.root, 'layers', snapshot.layers.at(-1)!.slice('sha256:'.length));
+    // The same file (its inode), given to the layer owner; nothing is left in the writable layer.
+    expect(statSync(join(layer, 'workspace', 'src', 'data')).ino).toBe(written.ino);
+    expect(readdirSync(join(store.root, 'workspaces', id, 'rw'))).toEqual([]);
+    const child = sandboxId();
+    await manager.fork(snapshot, child);
+    expect(await sh(await manager.acquire(child), 'cat ~/note; wc -c < /workspace/src/data')).toBe('note\n100000\n');
+  });
+
   it('survive a process that stops before unpacking them: the next one does, and the fork resumes', async () => {
     const first = await open();
     managers.push(first.manager);

@@ -62,6 +62,8 @@ interface Journaled {
   /** Its facts (a layer-info file is written when it is published). */
   info: StoredLayerInfo | undefined;
   index: JournalIndex | undefined;
+  /** A directory holding the layer's files already, to publish instead of unpacking the journal. */
+  source: Promise<string | undefined> | undefined;
   publishing: Promise<void> | undefined;
 }
 
@@ -221,10 +223,11 @@ export class LayerRepository {
    * Makes a journal durable and its layer one of this repository's, to be published in the
    * background; the layer can be named in stacks, forked, exported and collected from now on.
    */
-  async commitJournal(draft: JournalDraft, bytes: number, marks: LayerMarks | undefined): Promise<StoredLayerInfo> {
+  async commitJournal(draft: JournalDraft, bytes: number, marks: LayerMarks | undefined, source?: Promise<string | undefined>): Promise<StoredLayerInfo> {
     const info: StoredLayerInfo = { id: draft.id, bytes, ...(marks && !this.#options.native ? { marks } : {}) };
     if (this.published(draft.id)) {
       await draft.abort();
+      dropWhenGiven(source);
       return this.info(draft.id) ?? info;
     }
     await draft.finish();
@@ -232,8 +235,9 @@ export class LayerRepository {
     if (known) {
       known.index ??= draft.index;
       known.info ??= info;
+      dropWhenGiven(source);
     } else {
-      this.#journaled.set(draft.id, { info, index: draft.index, publishing: undefined });
+      this.#journaled.set(draft.id, { info, index: draft.index, source, publishing: undefined });
     }
     this.#publishSoon(draft.id);
     return info;
@@ -292,13 +296,27 @@ export class LayerRepository {
   #publish(id: string, later = false): Promise<void> {
     let journaled = this.#journaled.get(id);
     if (!journaled) {
-      journaled = { info: undefined, index: undefined, publishing: undefined };
+      journaled = { info: undefined, index: undefined, source: undefined, publishing: undefined };
       this.#journaled.set(id, journaled);
     }
     if (journaled.publishing) return journaled.publishing;
     const work = inBackground(async () => {
       // (Taking a helper may start a process: a few milliseconds the caller need not wait for.)
       if (later) await nextTurn();
+      const source = await journaled.source;
+      journaled.source = undefined;
+      if (!this.published(id)) {
+        const attrs = this.#options.attrs?.();
+        try {
+          // The files themselves, when the caller has them in a directory (a stopped sandbox's
+          // writable layer); the journal when that fails (the directory is then removed).
+          if (source) await this.commit(source, attrs, journaled.info?.marks, id).catch(() => undefined);
+        } finally {
+          attrs?.close();
+        }
+      } else if (source) {
+        await rm(source, { recursive: true, force: true });
+      }
       if (!this.published(id)) {
         const attrs = this.#options.attrs?.();
         try {
@@ -354,6 +372,11 @@ export class LayerRepository {
     }
     return { removedLayers, freedBytes };
   }
+}
+
+/** Removes the directory `source` gives, if it gives one (a layer that needs no second copy). */
+function dropWhenGiven(source: Promise<string | undefined> | undefined): void {
+  void source?.then((dir) => (dir ? rm(dir, { recursive: true, force: true }) : undefined)).catch(() => {});
 }
 
 /** Runs `work` over `items` with at most `limit` at a time. */

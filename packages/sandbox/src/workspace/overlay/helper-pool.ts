@@ -1,8 +1,9 @@
 /**
  * Attribute helpers handed out ready: perl takes 6 to 9 ms to answer its first request, which a
- * checkpoint would otherwise spend with its sandbox frozen and a resume spend waiting. When a
- * caller closes its helper, one spare starts (then, not while the caller's work competes for the
- * CPU); a spare nobody takes within `IDLE_MS` ends, so an idle server keeps no extra process.
+ * checkpoint would otherwise spend with its sandbox frozen and a resume spend waiting. A helper
+ * its caller closes becomes the spare (a helper keeps no state between requests: each mount is
+ * made in a child it forks), else one spare starts, after the caller has gone on; a spare nobody
+ * takes within `IDLE_MS` ends, so an idle server keeps no extra process.
  */
 import { OverlayAttrs } from './overlay-helper.js';
 
@@ -19,9 +20,7 @@ export class HelperPool {
     const handed = spare?.usable ? spare : new OverlayAttrs();
     if (spare && spare !== handed) spare.close();
     handed.keepAlive(true);
-    // After the caller's own continuation has run: spawning takes milliseconds, which a
-    // checkpoint would otherwise add to the time it is acknowledged in.
-    handed.whenClosed(() => setImmediate(() => this.#startSpare()));
+    handed.whenClosed(() => this.#giveBack(handed));
     return handed;
   }
 
@@ -31,11 +30,26 @@ export class HelperPool {
     this.#drop()?.close();
   }
 
+  /** A closed helper: kept as the spare (true) when there is none and it still answers. */
+  #giveBack(helper: OverlayAttrs): boolean {
+    if (this.#closed) return false;
+    if (this.#spare || !helper.usable) {
+      // Spawning takes milliseconds: after the caller's own continuation has run.
+      setImmediate(() => this.#startSpare());
+      return false;
+    }
+    this.#keep(helper);
+    return true;
+  }
+
   #startSpare(): void {
     if (this.#spare || this.#closed) return;
-    const spare = new OverlayAttrs();
-    spare.keepAlive(false);
-    this.#spare = spare;
+    this.#keep(new OverlayAttrs());
+  }
+
+  #keep(helper: OverlayAttrs): void {
+    helper.keepAlive(false);
+    this.#spare = helper;
     this.#expiry = setTimeout(() => this.#drop()?.close(), IDLE_MS);
     this.#expiry.unref();
   }

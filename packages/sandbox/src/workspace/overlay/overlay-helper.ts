@@ -73,7 +73,7 @@ export class OverlayAttrs {
   readonly #waiting: ((line: string) => void)[] = [];
   #buffer = '';
   #failed: Error | undefined;
-  #onClose: (() => void) | undefined;
+  #onClose: (() => boolean) | undefined;
 
   /** @throws Error when perl is missing */
   constructor() {
@@ -163,15 +163,15 @@ export class OverlayAttrs {
     }
   }
 
-  /** Ends the helper process. */
+  /** Ends the helper process, unless the callback given to `whenClosed` keeps it (for reuse). */
   close(): void {
-    this.#child.stdin.end();
-    this.#onClose?.();
+    const kept = this.#onClose?.() === true;
     this.#onClose = undefined;
+    if (!kept) this.#child.stdin.end();
   }
 
-  /** Calls `then` once, when `close` is called. */
-  whenClosed(then: () => void): void {
+  /** Calls `then` once, when `close` is called; `then` returns true to keep the process running. */
+  whenClosed(then: () => boolean): void {
     this.#onClose = then;
   }
 }
