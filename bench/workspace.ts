@@ -6,8 +6,7 @@
  *
  * The tree becomes a session's base layer; a fork of it runs in a real bubblewrap sandbox, which
  * rewrites 1 % of the files before each checkpoint. Measured: checkpoint of the running sandbox
- * (frozen while its changes are copied) and of the stopped one (its writable layer renamed),
- * fork, resume of a fork to its first finished command, and the storage of 10 checkpoints.
+ * (frozen while its changes are read into the new layer's journal) and of the stopped one, fork, resume of a fork to its first finished command, and the storage of 10 checkpoints.
  * Goals where overlayfs is available: checkpoint and fork < 50 ms whatever the size, resume
  * < 50 ms, 10 checkpoints < 1.2x the workspace. Needs root and bubblewrap.
  */
