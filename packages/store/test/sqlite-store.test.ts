@@ -7,7 +7,10 @@ import { openSqliteStore } from '@longhand/store/sqlite';
 import { openMemoryStore } from '@longhand/store/testing';
 import { signalsConformance } from './conformance/signals-conformance.js';
 import { storeConformance } from './conformance/store-conformance.js';
-import { makeSession, text } from './conformance/fixtures.js';
+import { makeSession, sleep, text } from './conformance/fixtures.js';
+import { LocalPreviewChannel } from '../src/local-previews.js';
+import { SqlStore } from '../src/sql/sql-store.js';
+import { SqliteDriver } from '../src/sqlite/sqlite-driver.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'longhand-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,5 +52,41 @@ describe('sqlite file store', () => {
     db.prepare(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'x')`).run();
     db.close();
     await expect(openSqliteStore(path)).rejects.toThrow(/newer than this Longhand build/);
+  });
+});
+
+describe('appends behind previews being sent', () => {
+  it('are written once the previews sent ahead of them have left, each in the order it was made', async () => {
+    let sendComplete!: () => void;
+    const sending = new Promise<void>((resolve) => (sendComplete = resolve));
+    let pendingFor: string | undefined;
+    // A channel with previews of one session still to send (as the PostgreSQL one has while a
+    // NOTIFY is on its way): its flush returns the send, which the test completes by hand.
+    const previews = Object.assign(new LocalPreviewChannel(), {
+      flush: (sessionId?: string) => {
+        if (sessionId !== pendingFor) return undefined;
+        pendingFor = undefined;
+        return sending;
+      },
+    });
+    const store = new SqlStore(new SqliteDriver(join(dir, 'held.db')), { previews });
+    await store.migrate();
+    const session = makeSession();
+    const other = makeSession();
+    await store.sessions.create('wrkspc_a', session);
+    await store.sessions.create('wrkspc_a', other);
+    pendingFor = session.id;
+    const done: string[] = [];
+    const first = store.events.append(session.id, [{ body: text('after the preview') }]).then(() => done.push('first'));
+    const second = store.events.append(other.id, [{ body: text('made after it') }]).then(() => done.push('second'));
+    await sleep(50);
+    expect(done).toEqual([]);
+    expect(await store.events.read(session.id)).toEqual([]);
+    sendComplete();
+    await Promise.all([first, second]);
+    expect(done).toEqual(['first', 'second']);
+    expect((await store.events.read(session.id)).map((e) => e.event)).toMatchObject([{ content: [{ text: 'after the preview' }] }]);
+    expect((await store.events.read(other.id)).map((e) => e.event)).toMatchObject([{ content: [{ text: 'made after it' }] }]);
+    await store.close();
   });
 });

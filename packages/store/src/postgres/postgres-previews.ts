@@ -81,14 +81,16 @@ export class PostgresPreviewChannel implements PreviewChannel {
 
   /**
    * Sends whatever is pending now, without waiting for the batch window; with a session, only if
-   * that session has previews pending. The store calls it as an append of the session is queued,
-   * so previews leave before the events they preview.
+   * that session has previews pending. The store calls it as an append of the session is queued
+   * and, when it returns a promise (something was sent), writes the append once it settles: the
+   * notifications are then committed before the append's own, and PostgreSQL delivers them in
+   * commit order, so previews arrive before the events they preview.
    */
-  flush(sessionId?: string): void {
-    if (sessionId !== undefined && !this.pendingSessions.has(sessionId)) return;
+  flush(sessionId?: string): Promise<void> | undefined {
+    if (sessionId !== undefined && !this.pendingSessions.has(sessionId)) return undefined;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0) return undefined;
     const entries = this.pending;
     this.pending = [];
     this.pendingSessions.clear();
@@ -96,7 +98,7 @@ export class PostgresPreviewChannel implements PreviewChannel {
     const payloads = packPreviews(this.origin, entries, () => (this.counter += 1));
     if (this.queued + payloads.length > this.maxQueuedPayloads) {
       this.dropped += entries.length;
-      return;
+      return undefined;
     }
     this.queued += payloads.length;
     this.sending = this.sending.then(
@@ -111,6 +113,7 @@ export class PostgresPreviewChannel implements PreviewChannel {
     ).finally(() => {
       this.queued -= payloads.length;
     });
+    return this.sending;
   }
 
   /** Sends what is pending and waits for it; then publishes nothing more. */

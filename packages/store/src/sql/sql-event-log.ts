@@ -40,8 +40,9 @@ export interface SqlEventLogOptions {
   /**
    * Called as an append is queued, before it is written: the PostgreSQL store sends the session's
    * pending previews then, so that they reach other processes ahead of the events they preview.
+   * When it returns a promise, the append (and every append after it) is written once it settles.
    */
-  beforeAppend?: (sessionId: string) => void;
+  beforeAppend?: (sessionId: string) => Promise<void> | undefined;
 }
 
 const COLUMNS = 'seq, id, type, processed_at, redelivery, body, internal';
@@ -77,6 +78,9 @@ export class SqlEventLog implements EventLog {
   private queue: PendingAppend[] = [];
   private flushing = false;
   private closed = false;
+  /** Appends waiting for their `beforeAppend` to settle, and the chain they wait on. */
+  private held = 0;
+  private holding: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly driver: SqlDriver,
@@ -89,11 +93,26 @@ export class SqlEventLog implements EventLog {
 
   append(sessionId: string, drafts: readonly EventDraft[], options: AppendOptions = {}): Promise<StoredEvent[]> {
     if (this.closed) return Promise.reject(new StoreClosedError());
-    this.options.beforeAppend?.(sessionId);
+    const before = this.options.beforeAppend?.(sessionId);
     return new Promise((resolve, reject) => {
-      this.queue.push({ sessionId, drafts, options, resolve, reject });
-      if (!this.flushing) void this.flush();
+      const pending = { sessionId, drafts, options, resolve, reject };
+      if (!before && this.held === 0) return this.enqueue(pending);
+      // Held until `before` settles; appends made meanwhile wait behind it, in order.
+      this.held += 1;
+      this.holding = this.holding
+        .then(() => before)
+        .catch(() => undefined)
+        .then(() => {
+          this.held -= 1;
+          if (this.closed) pending.reject(new StoreClosedError());
+          else this.enqueue(pending);
+        });
     });
+  }
+
+  private enqueue(pending: PendingAppend): void {
+    this.queue.push(pending);
+    if (!this.flushing) void this.flush();
   }
 
   async read(sessionId: string, query: EventQuery = {}): Promise<StoredEvent[]> {

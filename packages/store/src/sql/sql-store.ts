@@ -16,7 +16,7 @@ export interface SqlStoreOptions {
   /** This store's identity in signals to other processes; random by default. */
   origin?: string;
   /** The preview channel; in-process by default. */
-  previews?: PreviewChannel & { flush?(sessionId?: string): void };
+  previews?: PreviewChannel & { flush?(sessionId?: string): Promise<void> | undefined };
   /** Wakes from other processes; none by default. */
   wakes?: WakeSignals;
 }
@@ -41,7 +41,7 @@ export class SqlStore implements Store {
     this.dialect = driver.dialect;
     this.origin = options.origin ?? randomBytes(8).toString('hex');
     this.onClose = options.onClose;
-    const previews: PreviewChannel & { flush?(sessionId?: string): void } = options.previews ?? new LocalPreviewChannel();
+    const previews: PreviewChannel & { flush?(sessionId?: string): Promise<void> | undefined } = options.previews ?? new LocalPreviewChannel();
     this.previews = previews;
     this.wakes = options.wakes ?? NO_REMOTE_WAKES;
     this.events = new SqlEventLog(driver, {
