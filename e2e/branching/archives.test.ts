@@ -1,7 +1,5 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkpoints, run, turn } from './support.js';
+import { checkpoints, run, storedLayers, turn } from './support.js';
 import { RestartableServer } from './restartable.js';
 import { buildTar, parseTar, sha256, type Entry } from './tar-fixtures.js';
 
@@ -30,9 +28,7 @@ async function sessionCount(server: RestartableServer): Promise<number> {
   return (await server.client.beta.sessions.list({ limit: 1000, include_archived: true })).data.length;
 }
 
-async function layerCount(server: RestartableServer): Promise<number> {
-  return (await readdir(join(server.dataDir, 'sandbox', 'layers')).catch(() => [])).length;
-}
+const layerCount = (server: RestartableServer) => storedLayers(server.dataDir);
 
 beforeAll(async () => {
   [source, target] = await Promise.all([RestartableServer.start(), RestartableServer.start()]);

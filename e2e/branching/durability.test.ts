@@ -1,7 +1,5 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkpoints, fork, restore, run } from './support.js';
+import { checkpoints, fork, restore, run, storedLayers } from './support.js';
 import { RestartableServer } from './restartable.js';
 
 let server: RestartableServer;
@@ -16,10 +14,7 @@ afterAll(async () => {
 
 const session = async () => (await server.client.beta.sessions.create({ agent: ids.agent, environment_id: ids.environment })).id;
 
-async function layersOnDisk(): Promise<number> {
-  const dir = join(server.dataDir, 'sandbox', 'layers');
-  return (await readdir(dir).catch(() => [])).length;
-}
+const layersOnDisk = () => storedLayers(server.dataDir);
 
 describe('forks and restores across a restart', () => {
   it('keep their files, history and checkpoints', async () => {

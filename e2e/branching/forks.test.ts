@@ -112,6 +112,20 @@ describe('forks', () => {
     expect(child.forked_from).toEqual({ session_id: parent, checkpoint_id: turnEnd.id, seq: idle!.seq });
   });
 
+  it('restore on seeing a turn\'s idle, while the harness has yet to let go of the session', async () => {
+    const id = await rig.session();
+    await run(rig.client, id, 'echo v1 > /workspace/state && echo ok');
+    const [v1] = await checkpoints(rig.client, id);
+    await run(rig.client, id, 'echo v2 > /workspace/state && echo ok');
+    // The end of a turn as the harness leaves it for a moment: idle, the session still marked to
+    // be taken up (its next step finds nothing to do and clears the mark).
+    const { runtime } = rig.server;
+    await runtime.store.events.append(id, [{ body: { type: 'session.status_idle', stop_reason: { type: 'end_turn' }, stop_details: null } }], { wake: true });
+    expect((await runtime.store.sessions.get(id))!.wakeSeq).toBeGreaterThan(0);
+    await restore(rig.client, id, v1!.id);
+    expect(await run(rig.client, id, 'cat /workspace/state')).toBe('v1');
+  });
+
   it('can start from an older checkpoint than the latest', async () => {
     const parent = await rig.session();
     await run(rig.client, parent, 'echo v1 > /workspace/state && echo ok');

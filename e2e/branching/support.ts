@@ -1,3 +1,5 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
 import { startBrain, untilSettled, type BrainOptions, type BrainRig } from '../support/brain.js';
 
@@ -49,4 +51,20 @@ export async function fork(client: Anthropic, sessionId: string, body: Record<st
 
 export async function restore(client: Anthropic, sessionId: string, checkpointId: string): Promise<unknown> {
   return client.post(`/v1/sessions/${sessionId}/restore`, { body: { checkpoint_id: checkpointId } });
+}
+
+/**
+ * The layers a server's sandbox storage holds: published layer directories, and journals whose
+ * layer is not unpacked yet (a checkpoint's layer is first a journal, unpacked in the background).
+ */
+export async function storedLayers(dataDir: string): Promise<number> {
+  const published = new Set((await readdir(join(dataDir, 'sandbox', 'layers')).catch(() => [] as string[])).filter((name) => /^[0-9a-f]{64}$/.test(name)));
+  const journals = join(dataDir, 'sandbox', 'journal');
+  let journaled = 0;
+  for (const name of await readdir(journals).catch(() => [] as string[])) {
+    const head = await readFile(join(journals, name)).then((bytes) => bytes.subarray(0, 512).toString('latin1')).catch(() => '');
+    const [magic, id] = head.split('\n');
+    if (magic === 'longhand layer journal 1' && id && !published.has(id.slice('sha256:'.length))) journaled += 1;
+  }
+  return published.size + journaled;
 }

@@ -59,7 +59,7 @@ export class Branching {
   }
 
   async restore(caller: Caller, sessionId: string, params: SessionRestoreParamsT): Promise<Session> {
-    const record = await this.sessions.record(caller, sessionId);
+    const record = await this.settledRecord(caller, sessionId);
     const { session } = record;
     if (session.archived_at) throw new LonghandError('session_archived', `session ${sessionId} is archived and read-only`, { retryable: false });
     if (BUSY.has(session.status)) {
@@ -90,6 +90,19 @@ export class Branching {
       const latest = await this.checkpoints.latest(caller, sessionId);
       if (latest && (!turnJustEnded || latest.checkpoint.seq >= lastSeq)) return latest;
       if (!turnJustEnded || Date.now() >= deadline) return this.takeNow(caller, sessionId);
+    }
+  }
+
+  /**
+   * The session's record once a turn that has just ended has let go of it: the harness clears the
+   * session's wake mark on its step after `session.status_idle`, so a restore made on seeing that
+   * event waits for it (up to 2 s) rather than be refused. A mark that stays, or a turn that
+   * starts, is input not taken up yet, and the restore is refused as busy.
+   */
+  private async settledRecord(caller: Caller, sessionId: string): Promise<Awaited<ReturnType<Sessions['record']>>> {
+    for (const deadline = Date.now() + END_OF_TURN_WAIT_MS; ; await sleep(25)) {
+      const record = await this.sessions.record(caller, sessionId);
+      if (record.wakeSeq === 0 || BUSY.has(record.session.status) || record.session.archived_at || Date.now() >= deadline) return record;
     }
   }
 
