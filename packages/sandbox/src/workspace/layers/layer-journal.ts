@@ -81,9 +81,16 @@ export class LayerJournal {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
-      const fd = openSync(path, constants.O_RDWR | constants.O_NOFOLLOW);
+      let fd: number;
       try {
-        const bytes = fstatSync(fd).size;
+        fd = openSync(path, constants.O_RDWR | constants.O_NOFOLLOW);
+      } catch {
+        continue; // Not a file of ours (a directory, a symlink): left alone.
+      }
+      try {
+        const st = fstatSync(fd);
+        if (!st.isFile()) continue;
+        const bytes = st.size;
         const named = readHeader(fd, bytes);
         if (named && !this.#complete.has(named.id) && hashOf(fd, named.length) === named.id) {
           this.#complete.set(named.id, { path, bytes, length: named.length });
