@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBubblewrapProvider, OverlayWorkspaceStore, SandboxManager, type Sandbox, type UidRange } from '@longhand/sandbox';
 import { JOURNAL_HEADER_BYTES, LayerJournal } from '../../src/workspace/layers/layer-journal.js';
@@ -13,9 +15,15 @@ afterAll(removeRoots);
 
 const LIMIT = 1024 ** 3;
 
+/**
+ * Everything a stream gives, once it is closed too: a journal being read is not written over, so
+ * whether its file is kept for reuse depends on the reader having let go of it.
+ */
 async function bytesOf(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
+  const closed = once(stream as Readable, 'close');
   for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  await closed;
   return Buffer.concat(chunks);
 }
 
@@ -85,21 +93,14 @@ describe('layer journals', () => {
   });
 
   it('are published whole by the next process to open the store, and a torn one never is', async () => {
-    const root = tempRoot();
-    const upper = join(root, 'upper');
-    variedTree(upper);
-    const repo = new LayerRepository({ root, owner: undefined, native: false, maxBytes: LIMIT });
-    const changes = await diffUpper(upper, undefined, { attrs: undefined, maxBytes: LIMIT });
+    const { root, repo, changes } = await repositoryWithTree();
     // What a process that died left: a synced journal it acknowledged, and one torn by the crash
     // (its header written, part of its data not).
-    const draft = await repo.writeJournal(changes.entries);
-    await draft.finish();
+    const draft = await syncedJournal(repo, changes.entries);
     const other = join(root, 'other');
     mkdirSync(join(other, 'workspace'), { recursive: true });
     writeFileSync(join(other, 'workspace', 'torn'), randomBytes(4096));
-    const tornChanges = await diffUpper(other, undefined, { attrs: undefined, maxBytes: LIMIT });
-    const torn = await repo.writeJournal(tornChanges.entries);
-    await torn.finish();
+    const torn = await syncedJournal(repo, (await diffUpper(other, undefined, { attrs: undefined, maxBytes: LIMIT })).entries);
     const tornFile = journalFileHolding(root, torn.id);
     const bytes = readFileSync(tornFile);
     bytes.fill(0, bytes.length - 2048);
@@ -120,13 +121,8 @@ describe('layer journals', () => {
   });
 
   it('spoiled after they were written are never published: whoever needs the layer is told why', async () => {
-    const root = tempRoot();
-    const upper = join(root, 'upper');
-    variedTree(upper);
-    const repo = new LayerRepository({ root, owner: undefined, native: false, maxBytes: LIMIT });
-    const changes = await diffUpper(upper, undefined, { attrs: undefined, maxBytes: LIMIT });
-    const draft = await repo.writeJournal(changes.entries);
-    await draft.finish();
+    const { root, repo, changes } = await repositoryWithTree();
+    const draft = await syncedJournal(repo, changes.entries);
     // Spoiled on the disk after it was acknowledged, before it was unpacked.
     const path = journalFileHolding(root, draft.id);
     const bytes = readFileSync(path);
@@ -140,11 +136,7 @@ describe('layer journals', () => {
   });
 
   it('are written over the files of published ones, and read back as exactly their own tar', async () => {
-    const root = tempRoot();
-    const upper = join(root, 'upper');
-    variedTree(upper);
-    const repo = new LayerRepository({ root, owner: undefined, native: false, maxBytes: LIMIT });
-    const big = await diffUpper(upper, undefined, { attrs: undefined, maxBytes: LIMIT });
+    const { root, repo, changes: big } = await repositoryWithTree();
     const first = await repo.commitJournal(await repo.writeJournal(big.entries), big.addedBytes, big.marks);
     await repo.ready([first.id]);
     const files = () => readdirSync(join(root, 'journal'));
@@ -173,6 +165,22 @@ describe('layer journals', () => {
     expect(files()).toEqual([]);
   });
 });
+
+/** A storage root with a varied writable tree, its repository (marks kept as lists) and the tree as changes. */
+async function repositoryWithTree() {
+  const root = tempRoot();
+  const upper = join(root, 'upper');
+  variedTree(upper);
+  const repo = new LayerRepository({ root, owner: undefined, native: false, maxBytes: LIMIT });
+  return { root, repo, changes: await diffUpper(upper, undefined, { attrs: undefined, maxBytes: LIMIT }) };
+}
+
+/** A synced journal that nothing unpacks: what a process that died after acknowledging it left. */
+async function syncedJournal(repo: LayerRepository, entries: Parameters<LayerRepository['writeJournal']>[0]) {
+  const draft = await repo.writeJournal(entries);
+  await draft.finish();
+  return draft;
+}
 
 /** The layers complete journals under a storage root hold. */
 function completeJournals(root: string): string[] {

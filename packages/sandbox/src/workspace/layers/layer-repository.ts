@@ -19,6 +19,7 @@
  * idmapped mount, so a fork running as another uid can use them unchanged.
  */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { chownSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -323,8 +324,16 @@ export class LayerRepository {
           const limits = { maxBytes: this.#options.maxBytes, maxEntries: Number.MAX_SAFE_INTEGER };
           const tar = await this.#journal.read(id);
           if (!tar) throw new Error('its journal is gone');
-          const { staging, marks } = await extractLayer(this, attrs, tar, limits, { ownSymlinks: true });
-          await this.commit(staging, attrs, marks, id);
+          // Closed before the journal is dropped: a file still being read is not kept for reuse.
+          const closed = once(tar, 'close');
+          let unpacked;
+          try {
+            unpacked = await extractLayer(this, attrs, tar, limits, { ownSymlinks: true });
+          } finally {
+            tar.destroy();
+            await closed;
+          }
+          await this.commit(unpacked.staging, attrs, unpacked.marks, id);
         } finally {
           attrs?.close();
         }
