@@ -110,8 +110,11 @@ describe('layer journals', () => {
 
     const reopened = new LayerRepository({ root, owner: undefined, native: false, maxBytes: LIMIT });
     reopened.recover();
+    // Stored from the start, its size bounded by its tar's until it is unpacked.
+    expect(reopened.info(draft.id)!.bytes).toBeGreaterThanOrEqual(changes.addedBytes);
     await reopened.settle();
     expect(reopened.published(draft.id)).toBe(true);
+    expect(reopened.info(draft.id)!.bytes).toBe(changes.addedBytes);
     expect(readFileSync(join(reopened.dir(draft.id), 'home', 'secret'), 'utf8')).toBe('private');
     expect(reopened.has(torn.id)).toBe(false);
     expect(() => reopened.requireAll([torn.id])).toThrow(/is not stored here/);

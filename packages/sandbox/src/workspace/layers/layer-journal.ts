@@ -110,6 +110,11 @@ export class LayerJournal {
     return this.#complete.has(id);
   }
 
+  /** The length of a complete journal's tar (undefined: no journal of `id`). */
+  tarBytes(id: string): number | undefined {
+    return this.#complete.get(id)?.length;
+  }
+
   /** The ids of complete journals. */
   ids(): string[] {
     return [...this.#complete.keys()];

@@ -111,7 +111,11 @@ export class LayerRepository {
   /** The layer's facts, or undefined when it is not stored here. */
   info(id: string): StoredLayerInfo | undefined {
     try {
-      if (!existsSync(this.dir(id))) return this.#journal.has(id) ? this.#journaled.get(id)?.info : undefined;
+      if (!existsSync(this.dir(id))) {
+        if (!this.#journal.has(id)) return undefined;
+        // A journal a process left, until it is published: its tar's length bounds its data's.
+        return this.#journaled.get(id)?.info ?? { id, bytes: this.#journal.tarBytes(id)! };
+      }
       return JSON.parse(readFileSync(join(this.#infoDir, `${layerHex(id)}.json`), 'utf8')) as StoredLayerInfo;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
