@@ -1,6 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
+import { TURN_OVER } from '@longhand/harness';
 import { startBrain, untilSettled, type BrainOptions, type BrainRig } from '../support/brain.js';
 
 /** The scripted agent runs the command a message names (`RUN: <command>`) and reports its output. */
@@ -34,15 +36,26 @@ export async function run(client: Anthropic, sessionId: string, command: string)
 export interface Checkpoint {
   id: string;
   seq: number;
+  event_id: string;
   trigger: string;
   size_bytes: number;
   added_bytes: number;
   created_at: string;
 }
 
+/**
+ * The session's checkpoints, newest first. A turn's checkpoint is recorded a moment after the
+ * `session.status_idle` that ends it: when that event is the session's last, this waits for its
+ * checkpoint (up to 10 s), as a client listing checkpoints on seeing the idle would.
+ */
 export async function checkpoints(client: Anthropic, sessionId: string): Promise<Checkpoint[]> {
-  const page = (await client.get(`/v1/sessions/${sessionId}/checkpoints`)) as { data: Checkpoint[]; next_page: string | null };
-  return page.data;
+  const list = async () => ((await client.get(`/v1/sessions/${sessionId}/checkpoints`)) as { data: Checkpoint[] }).data;
+  const [last] = (await client.beta.sessions.events.list(sessionId, { order: 'desc', limit: 1 })).data as Array<{ id: string; type: string; stop_reason?: { type: string } }>;
+  const turnEnded = last?.type === 'session.status_idle' && TURN_OVER.has(last.stop_reason?.type ?? '');
+  for (const deadline = Date.now() + 10_000; ; await sleep(25)) {
+    const data = await list();
+    if (!turnEnded || data.some((checkpoint) => checkpoint.event_id === last.id) || Date.now() > deadline) return data;
+  }
 }
 
 export async function fork(client: Anthropic, sessionId: string, body: Record<string, unknown> = {}): Promise<{ id: string; forked_from: { session_id: string; checkpoint_id: string; seq: number } }> {
