@@ -399,7 +399,7 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
           draft = await this.#repo.writeJournal(changes.entries);
         } else {
           staging = this.#repo.stagingDir();
-          await buildLayer(rw, changes, staging, { attrs, move: false });
+          await buildLayer(changes, staging, { attrs, move: false });
         }
         return changes;
       };
@@ -454,7 +454,7 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
       // top of it, which shows the same tree.
       record.layers = onTop(record.layers, info.id);
       this.#write(record);
-      const staging = join(this.#repo.layersDir, `.staging-${randomBytes(8).toString('hex')}`);
+      const staging = this.#repo.stagingPath();
       await rename(rw, staging);
       createDirectory(rw, 0o700, this.#owner(record));
       handOver(staging);
@@ -468,7 +468,7 @@ export class OverlayWorkspaceStore implements WorkspaceStore, SnapshotStore {
 
   /** The writable layer renamed into a layer and committed (hashed and synced) before returning. */
   async #renameIntoLayer(rw: string, record: LayeredRecord, attrs: OverlayAttrs | undefined): Promise<CheckpointResult> {
-    const staging = join(this.#repo.layersDir, `.staging-${randomBytes(8).toString('hex')}`);
+    const staging = this.#repo.stagingPath();
     await rename(rw, staging);
     createDirectory(rw, 0o700, this.#owner(record));
     try {

@@ -59,7 +59,7 @@ describe('layer journals', () => {
     const draft = await journaled.writeJournal(first.entries);
     const info = await journaled.commitJournal(draft, first.addedBytes, first.marks);
     const staging = copied.stagingDir();
-    await buildLayer(upper, first, staging, { attrs: undefined, move: false });
+    await buildLayer(first, staging, { attrs: undefined, move: false });
     const built = await copied.commit(staging, undefined, first.marks);
     expect(info).toEqual(built);
     expect(journaled.has(info.id)).toBe(true);
@@ -85,7 +85,7 @@ describe('layer journals', () => {
     const draft2 = await journaled.writeJournal(second.entries);
     const info2 = await journaled.commitJournal(draft2, second.addedBytes, second.marks);
     const staging2 = copied.stagingDir();
-    await buildLayer(upper, second, staging2, { attrs: undefined, move: false });
+    await buildLayer(second, staging2, { attrs: undefined, move: false });
     expect(info2).toEqual(await copied.commit(staging2, undefined, second.marks));
     await journaled.settle();
     expect(journaled.published(info2.id)).toBe(true);

@@ -164,7 +164,8 @@ export class LayerJournal {
    * they cannot change), by synchronous calls in time slices, straight into one batch buffer.
    */
   async write(entries: readonly WalkedEntry[]): Promise<JournalDraft> {
-    const length = tarLength(entries);
+    const headers = entries.map(({ entry }) => entryHeader(entry));
+    const length = tarLength(entries, headers);
     const spare = this.#takeSpare(HEADER + length);
     const path = spare?.path ?? join(this.dir, `${randomBytes(8).toString('hex')}.wal`);
     const fd = spare ? openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW) : openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
@@ -208,10 +209,10 @@ export class LayerJournal {
       };
       const slice = timeSlicer();
       const linked = new Set<string>();
-      for (const walked of entries) {
+      for (const [i, walked] of entries.entries()) {
         await slice();
         const { entry } = walked;
-        put(entryHeader(entry));
+        put(headers[i]!);
         index.set(entry.path, { entry, offset: position + used, linked: false });
         if (entry.type === 'hardlink') linked.add(entry.target);
         if (entry.type !== 'file' || entry.size === 0) continue;
@@ -358,11 +359,11 @@ function writeFully(fd: number, buffer: Buffer, length: number, position: number
   for (let written = 0; written < length; ) written += writeSync(fd, buffer, written, length - written, position + written);
 }
 
-/** The length of the canonical tar of `entries`. */
-function tarLength(entries: readonly WalkedEntry[]): number {
+/** The length of the canonical tar of `entries`, whose headers are `headers`. */
+function tarLength(entries: readonly WalkedEntry[], headers: readonly Buffer[]): number {
   let length = TAR_END.length;
-  for (const { entry } of entries) {
-    length += entryHeader(entry).length;
+  for (const [i, { entry }] of entries.entries()) {
+    length += headers[i]!.length;
     if (entry.type === 'file') length += entry.size + dataPadding(entry.size).length;
   }
   return length;

@@ -130,9 +130,14 @@ export class LayerRepository {
 
   /** A new, empty staging directory inside the layers directory (same file system: renames work). */
   stagingDir(): string {
-    const dir = join(this.layersDir, `.staging-${randomBytes(8).toString('hex')}`);
+    const dir = this.stagingPath();
     mkdirSync(dir, { mode: 0o700 });
     return dir;
+  }
+
+  /** A new staging path, not yet created (for a directory renamed there). */
+  stagingPath(): string {
+    return join(this.layersDir, `.staging-${randomBytes(8).toString('hex')}`);
   }
 
   /** Walks a layer (or staging) directory with the marks this repository uses. */
@@ -310,34 +315,15 @@ export class LayerRepository {
       if (later) await nextTurn();
       const source = await journaled.source;
       journaled.source = undefined;
-      if (!this.published(id)) {
+      if (this.published(id)) {
+        if (source) await rm(source, { recursive: true, force: true });
+      } else {
         const attrs = this.#options.attrs?.();
         try {
           // The files themselves, when the caller has them in a directory (a stopped sandbox's
           // writable layer); the journal when that fails (the directory is then removed).
           if (source) await this.commit(source, attrs, journaled.info?.marks, id).catch(() => undefined);
-        } finally {
-          attrs?.close();
-        }
-      } else if (source) {
-        await rm(source, { recursive: true, force: true });
-      }
-      if (!this.published(id)) {
-        const attrs = this.#options.attrs?.();
-        try {
-          const limits = { maxBytes: this.#options.maxBytes, maxEntries: Number.MAX_SAFE_INTEGER };
-          const tar = await this.#journal.read(id);
-          if (!tar) throw new Error('its journal is gone');
-          // Closed before the journal is dropped: a file still being read is not kept for reuse.
-          const closed = once(tar, 'close');
-          let unpacked;
-          try {
-            unpacked = await extractLayer(this, attrs, tar, limits, { ownSymlinks: true });
-          } finally {
-            tar.destroy();
-            await closed;
-          }
-          await this.commit(unpacked.staging, attrs, unpacked.marks, id);
+          if (!this.published(id)) await this.#unpack(id, attrs);
         } finally {
           attrs?.close();
         }
@@ -350,6 +336,22 @@ export class LayerRepository {
       if (journaled.publishing === work) journaled.publishing = undefined;
     });
     return work;
+  }
+
+  /** Extracts a journal into a staging directory and commits that as the layer it names. */
+  async #unpack(id: string, attrs: OverlayAttrs | undefined): Promise<void> {
+    const tar = await this.#journal.read(id);
+    if (!tar) throw new Error('its journal is gone');
+    // Closed before the journal is dropped: a file still being read is not kept for reuse.
+    const closed = once(tar, 'close');
+    let unpacked;
+    try {
+      unpacked = await extractLayer(this, attrs, tar, { maxBytes: this.#options.maxBytes, maxEntries: Number.MAX_SAFE_INTEGER }, { ownSymlinks: true });
+    } finally {
+      tar.destroy();
+      await closed;
+    }
+    await this.commit(unpacked.staging, attrs, unpacked.marks, id);
   }
 
   /**

@@ -96,7 +96,7 @@ const parentOf = (path: string) => (posix.dirname(path) === '.' ? '' : posix.dir
 export async function snapshotUpper(dir: string, staging: string, previous: UpperManifest | undefined, io: SnapshotIo): Promise<UpperSnapshot> {
   const changes = await diffUpper(dir, previous, io);
   if (changes.entries.length === 0) return { manifest: changes.manifest, marks: changes.marks, changed: false, addedBytes: 0 };
-  await buildLayer(dir, changes, staging, io);
+  await buildLayer(changes, staging, io);
   return { manifest: changes.manifest, marks: changes.marks, changed: true, addedBytes: changes.addedBytes };
 }
 
@@ -196,13 +196,13 @@ function knownOpaque(previous: UpperManifest | undefined): ((path: string, ino: 
 }
 
 /**
- * Builds the layer `changes` describes in `staging` from the files in `dir`: directories,
+ * Builds the layer `changes` describes in `staging` from the files its entries name: directories,
  * whiteouts and symlinks first, in order (parents before children); then the files, by
  * synchronous calls in time slices (while a running sandbox is frozen for this, each trip through
  * the thread pool for a file's copy, mode and times lengthened the pause); directories' modes and
  * times last.
  */
-export async function buildLayer(dir: string, changes: UpperChanges, staging: string, io: Pick<SnapshotIo, 'attrs' | 'move'>): Promise<void> {
+export async function buildLayer(changes: UpperChanges, staging: string, io: Pick<SnapshotIo, 'attrs' | 'move'>): Promise<void> {
   const dirs: [string, number, number][] = [];
   const files: WalkedEntry[] = [];
   const links: [string, string][] = [];
@@ -237,15 +237,15 @@ export async function buildLayer(dir: string, changes: UpperChanges, staging: st
   for (const item of files) {
     await slice();
     const { path, mode, mtime, size } = item.entry as { path: string; mode: number; mtime: number; size: number };
-    const source = join(dir, path);
+    const source = item.source!;
     const target = join(staging, path);
     if (io.move) {
-      renameSync(item.source!, target);
+      renameSync(source, target);
       continue;
     }
     const known = { size, blocks: item.blocks };
-    if (size <= SMALL_COPY && !isSparse(known)) copyFileSync(item.source ?? source, target, constants.COPYFILE_EXCL);
-    else await copyKeepingHoles(item.source ?? source, target, known);
+    if (size <= SMALL_COPY && !isSparse(known)) copyFileSync(source, target, constants.COPYFILE_EXCL);
+    else await copyKeepingHoles(source, target, known);
     chmodSync(target, mode);
     utimesSync(target, mtime, mtime);
   }
